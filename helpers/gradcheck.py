@@ -1,0 +1,183 @@
+"""Gradient checking by central differences.
+
+The chapters and the tests call the same functions, so a backward pass that a chapter
+shows as checked is checked in exactly the way the test suite checks it.
+
+- :func:`numerical_grad` estimates d f / d x for a scalar-valued ``f`` by central
+  differences, (f(x + h e_i) - f(x - h e_i)) / 2h, one coordinate at a time.
+- :func:`rel_error` is the largest elementwise relative error between two arrays.
+- :func:`check_grad` compares an analytic gradient with the numerical one.
+- :func:`check_layer` checks a layer's ``backward``: dL/dx and every parameter
+  gradient, for the scalar loss L = sum(forward(x) * dout) with a random ``dout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._checks import ArgumentTypeError, as_float_array, as_real
+
+Array = np.ndarray
+
+
+def numerical_grad(f: Callable[[Array], float], x: Array, h: float = 1e-5) -> Array:
+    """Central-difference gradient of a scalar function.
+
+    f: maps an array shaped like ``x`` to a number.
+    x: (any shape) float64 point; it is perturbed in place and restored.
+    h: the step. The error of a central difference is O(h^2) from truncation plus
+       O(eps / h) from round-off, smallest near h = eps ** (1/3), about 6e-6;
+       the default 1e-5 sits there.
+    returns: array shaped like ``x``.
+    """
+    if not callable(f):
+        raise ArgumentTypeError(f"f must be callable, got {type(f).__name__}")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise ArgumentTypeError(
+            "x must be a float64 numpy array (it is perturbed in place), "
+            f"got {type(x).__name__}{'' if not isinstance(x, np.ndarray) else ' ' + str(x.dtype)}"
+        )
+    h = as_real(h, "h")
+    if h <= 0:
+        raise ValueError(f"h must be positive, got {h}")
+    grad = np.zeros_like(x)
+    flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+    if not np.shares_memory(flat_x, x):
+        raise ValueError("x must be contiguous so that it can be perturbed in place")
+    for i in range(flat_x.size):
+        old = flat_x[i]
+        flat_x[i] = old + h
+        f_plus = float(f(x))
+        flat_x[i] = old - h
+        f_minus = float(f(x))
+        flat_x[i] = old
+        flat_g[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def rel_error(a: Array, b: Array, floor: float = 1e-8) -> float:
+    """Largest elementwise relative error, max_i |a_i - b_i| / d_i.
+
+    d_i = max(|a_i| + |b_i|, 1e-3 * (max|a| + max|b|), floor). The middle term compares
+    an entry far smaller than the largest one on the gradient's own scale: central
+    differences carry round-off of about 1e-10 times the loss, which would otherwise
+    look like a large relative error on an entry that is exactly zero. About 1e-7 or
+    less means two gradients agree; 1e-2 or more means a bug.
+    """
+    a, b = as_float_array(a, "a"), as_float_array(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    size = np.abs(a) + np.abs(b)
+    scale = np.max(np.abs(a)) + np.max(np.abs(b))
+    denom = np.maximum(np.maximum(size, 1e-3 * scale), floor)
+    return float(np.max(np.abs(a - b) / denom))
+
+
+@dataclass
+class GradcheckReport:
+    """Relative error per checked gradient, with the arrays kept for inspection."""
+
+    errors: dict[str, float]
+    tol: float
+    analytic: dict[str, Array] = field(repr=False)
+    numeric: dict[str, Array] = field(repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return all(err <= self.tol for err in self.errors.values())
+
+    @property
+    def max_error(self) -> float:
+        return max(self.errors.values(), default=0.0)
+
+    def __repr__(self) -> str:
+        rows = "\n".join(
+            f"  {name:<12} rel_error={err:.2e}  {'ok' if err <= self.tol else 'FAIL'}"
+            for name, err in self.errors.items()
+        )
+        return f"GradcheckReport(tol={self.tol:.0e}, passed={self.passed})\n{rows}"
+
+    def failure_message(self) -> str:
+        lines = [repr(self)]
+        for name, err in self.errors.items():
+            if err > self.tol:
+                lines.append(f"{name}: analytic\n{self.analytic[name]}\nnumeric\n{self.numeric[name]}")
+        return "\n".join(lines)
+
+
+def check_grad(
+    f: Callable[[Array], float],
+    grad: Array,
+    x: Array,
+    tol: float = 1e-6,
+    h: float = 1e-5,
+    name: str = "x",
+    raise_on_failure: bool = True,
+) -> GradcheckReport:
+    """Compare an analytic gradient ``grad`` (shaped like ``x``) of scalar ``f`` at ``x``.
+
+    Raises AssertionError showing analytic vs numeric if the relative error exceeds tol.
+    """
+    x = as_float_array(x, "x").copy()
+    grad = as_float_array(grad, "grad")
+    if grad.shape != x.shape:
+        raise ValueError(f"grad must have the shape of x {x.shape}, got {grad.shape}")
+    numeric = numerical_grad(f, x, h)
+    report = GradcheckReport({name: rel_error(grad, numeric)}, tol, {name: grad}, {name: numeric})
+    if raise_on_failure and not report.passed:
+        raise AssertionError(report.failure_message())
+    return report
+
+
+def check_layer(
+    layer: Any,
+    x: Array,
+    rng: np.random.Generator | None = None,
+    tol: float = 1e-6,
+    h: float = 1e-5,
+    raise_on_failure: bool = True,
+) -> GradcheckReport:
+    """Check ``layer.backward`` against central differences.
+
+    layer: follows the layer protocol of :mod:`helpers.layers` (``forward``,
+        ``backward``, ``params``, ``grads``). Its forward pass must be deterministic,
+        so freeze any randomness (a dropout mask) before checking.
+    x: input of the shape the layer expects, e.g. (N, D).
+    rng: draws the upstream gradient ``dout``; a fixed seed by default.
+    returns: a GradcheckReport with one entry for dx and one per parameter.
+    Raises AssertionError showing analytic vs numeric on failure.
+    """
+    for attr in ("forward", "backward", "params", "grads"):
+        if not hasattr(layer, attr):
+            raise ArgumentTypeError(f"layer must have .{attr} (see helpers.layers), it has not")
+    x = as_float_array(x, "x").copy()
+    rng = np.random.default_rng(0) if rng is None else rng
+    out = layer.forward(x)
+    dout = rng.standard_normal(np.shape(out))
+    analytic = {"x": np.array(layer.backward(dout), dtype=np.float64)}
+    analytic.update({k: np.array(v, dtype=np.float64) for k, v in layer.grads.items()})
+
+    def loss_of_x(x_: Array) -> float:
+        return float(np.sum(layer.forward(x_) * dout))
+
+    numeric = {"x": numerical_grad(loss_of_x, x, h)}
+    for name, param in layer.params.items():
+
+        def loss_of_param(_: Array) -> float:
+            return float(np.sum(layer.forward(x) * dout))
+
+        numeric[name] = numerical_grad(loss_of_param, param, h)
+    missing = set(numeric) - set(analytic)
+    if missing:
+        raise ValueError(f"layer.grads lacks entries for parameters: {sorted(missing)}")
+    errors = {name: rel_error(analytic[name], numeric[name]) for name in numeric}
+    report = GradcheckReport(errors, tol, analytic, numeric)
+    if raise_on_failure and not report.passed:
+        raise AssertionError(report.failure_message())
+    return report

@@ -1,0 +1,138 @@
+"""Weight initialisation schemes.
+
+Every function returns a float64 array of shape (n_in, n_out) for a layer computing
+x @ W, and draws its randomness from the ``rng`` it is given.
+
+Let fan_in = n_in and fan_out = n_out.
+
+==================  ===========================================  =========================
+scheme              normal: standard deviation                   uniform on [-r, r]: r
+==================  ===========================================  =========================
+xavier (Glorot)     gain * sqrt(2 / (fan_in + fan_out))          gain * sqrt(6 / (fan_in + fan_out))
+he (Kaiming)        gain * sqrt(1 / fan_in), gain = sqrt(2)      gain * sqrt(3 / fan_in)
+==================  ===========================================  =========================
+
+A uniform distribution on [-r, r] has standard deviation r / sqrt(3), so each uniform
+row has the same spread as the normal row beside it.
+
+``gain(activation)`` follows the convention of common frameworks: the factor that
+restores unit variance after the nonlinearity (1 for linear and sigmoid, 5/3 for tanh,
+sqrt(2) for ReLU). Glorot and Bengio's paper instead multiplies the sigmoid range by
+4, because sigmoid'(0) = 1/4; chapter 5 compares the two empirically.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import ArgumentTypeError, as_positive_int, as_real, check_rng
+
+Array = np.ndarray
+
+SCHEMES = (
+    "normal",
+    "uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_uniform",
+    "zeros",
+)
+
+
+def _fans(n_in: int, n_out: int) -> tuple[int, int]:
+    return as_positive_int(n_in, "n_in"), as_positive_int(n_out, "n_out")
+
+
+def _gain(value: float) -> float:
+    g = as_real(value, "gain")
+    if g <= 0:
+        raise ValueError(f"gain must be positive, got {g}")
+    return g
+
+
+def normal(n_in: int, n_out: int, rng: np.random.Generator, std: float = 0.01) -> Array:
+    """W ~ N(0, std^2), shape (n_in, n_out)."""
+    n_in, n_out = _fans(n_in, n_out)
+    std = as_real(std, "std")
+    if std < 0:
+        raise ValueError(f"std must be >= 0, got {std}")
+    return check_rng(rng).normal(0.0, std, size=(n_in, n_out))
+
+
+def uniform(n_in: int, n_out: int, rng: np.random.Generator, r: float = 0.05) -> Array:
+    """W ~ U(-r, r), shape (n_in, n_out)."""
+    n_in, n_out = _fans(n_in, n_out)
+    r = as_real(r, "r")
+    if r < 0:
+        raise ValueError(f"r must be >= 0, got {r}")
+    return check_rng(rng).uniform(-r, r, size=(n_in, n_out))
+
+
+def xavier_normal(
+    n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0
+) -> Array:
+    """Glorot normal: std = gain * sqrt(2 / (n_in + n_out))."""
+    n_in, n_out = _fans(n_in, n_out)
+    return normal(n_in, n_out, rng, _gain(gain) * math.sqrt(2.0 / (n_in + n_out)))
+
+
+def xavier_uniform(
+    n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0
+) -> Array:
+    """Glorot uniform: r = gain * sqrt(6 / (n_in + n_out))."""
+    n_in, n_out = _fans(n_in, n_out)
+    return uniform(n_in, n_out, rng, _gain(gain) * math.sqrt(6.0 / (n_in + n_out)))
+
+
+def he_normal(
+    n_in: int, n_out: int, rng: np.random.Generator, gain: float = math.sqrt(2.0)
+) -> Array:
+    """He (Kaiming) normal: std = gain / sqrt(n_in), gain = sqrt(2) for ReLU."""
+    n_in, n_out = _fans(n_in, n_out)
+    return normal(n_in, n_out, rng, _gain(gain) / math.sqrt(n_in))
+
+
+def he_uniform(
+    n_in: int, n_out: int, rng: np.random.Generator, gain: float = math.sqrt(2.0)
+) -> Array:
+    """He (Kaiming) uniform: r = gain * sqrt(3 / n_in), i.e. sqrt(6 / n_in) for ReLU."""
+    n_in, n_out = _fans(n_in, n_out)
+    return uniform(n_in, n_out, rng, _gain(gain) * math.sqrt(3.0 / n_in))
+
+
+def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Array:
+    """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
+    n_in, n_out = _fans(n_in, n_out)
+    return np.zeros((n_in, n_out))
+
+
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+}
+
+
+def gain(activation: str, alpha: float = 0.01) -> float:
+    """The frameworks' recommended gain for an activation (leaky_relu uses alpha)."""
+    if not isinstance(activation, str):
+        raise ArgumentTypeError(f"activation must be a str, got {type(activation).__name__}")
+    if activation == "leaky_relu":
+        a = as_real(alpha, "alpha")
+        return math.sqrt(2.0 / (1.0 + a * a))
+    if activation not in _GAINS:
+        valid = ", ".join([*_GAINS, "leaky_relu"])
+        raise ValueError(f"no gain for activation {activation!r}; valid names: {valid}")
+    return _GAINS[activation]
+
+
+def get(scheme: str):  # noqa: ANN201 - returns one of the functions above
+    """Look a scheme up by name; an unknown name raises a ValueError listing all."""
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        raise ValueError(f"unknown init scheme {scheme!r}; valid names: {', '.join(SCHEMES)}")
+    return globals()[scheme]

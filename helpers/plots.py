@@ -1,0 +1,113 @@
+"""One look for every figure in the book.
+
+``figure`` opens a pyplot figure for a notebook cell; ``canvas`` opens a figure that is
+never shown, for rendering explorer frames to PNG; ``finish`` labels an axis and
+refuses to leave a figure without a title or axis labels.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubplotParams
+
+from ._checks import ArgumentTypeError
+
+#: Colour-blind-safe palette (Okabe and Ito), in the order lines are drawn.
+COLORS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermilion
+    "#009E73",  # green
+    "#CC79A7",  # purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+
+#: Dots per inch for figures in the book: sharp enough to read, small enough to load.
+DPI = 100
+WIDTH = 7.0  # inches, the text width of a chapter page
+HEIGHT = 3.6
+
+_STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)),
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "image.cmap": "viridis",
+    "svg.hashsalt": "nnfb",  # identical SVG ids from build to build
+}
+
+
+def style() -> matplotlib.rc_context:
+    """The book's rc settings, as a context manager."""
+    return matplotlib.rc_context(_STYLE)
+
+
+def figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    width: float = WIDTH,
+    height: float = HEIGHT,
+    **subplot_kw: object,
+) -> tuple[Figure, Axes | Sequence[Axes]]:
+    """A pyplot figure with the book's look; returns (fig, ax) or (fig, axes)."""
+    with style():
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(width, height), layout="constrained", **subplot_kw
+        )
+    return fig, axes
+
+
+def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figure:
+    """A figure that pyplot never sees (no display, no leak): for rendering to PNG.
+
+    Its margins are fixed rather than computed by a layout engine: an explorer redraws
+    it on every slider move, and constrained layout would double the cost of a frame.
+    """
+    margins = SubplotParams(left=0.09, right=0.98, bottom=0.16, top=0.89, wspace=0.3)
+    with style():
+        return Figure(figsize=(width, height), dpi=dpi, subplotpars=margins)
+
+
+def finish(
+    ax: Axes,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    legend: bool | None = None,
+) -> Axes:
+    """Title and label one axis, and add a legend when it holds several labelled lines."""
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{name} must be a non-empty string; every figure is labelled")
+    with style():
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        labelled = [h for h in ax.get_legend_handles_labels()[1] if not h.startswith("_")]
+        if legend or (legend is None and len(labelled) > 1):
+            ax.legend(frameon=False)
+    return ax
+
+
+def to_png(fig: Figure, dpi: int | None = None) -> bytes:
+    """Render a figure to PNG bytes (no timestamp, so identical input gives identical bytes)."""
+    if not isinstance(fig, Figure):
+        raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None})
+    return buf.getvalue()
