@@ -230,9 +230,7 @@ ACTIVATIONS: Mapping[str, Activation] = _Registry(
         Activation("sigmoid", lambda x: _sigmoid(x), lambda x: _sigmoid_grad(x)),
         Activation("tanh", lambda x: np.tanh(x), lambda x: _tanh_grad(x)),
         Activation("relu", lambda x: _relu(x), lambda x: _relu_grad(x)),
-        Activation(
-            "leaky_relu", _leaky, _leaky_grad, {"alpha": 0.01}, {"alpha": _leaky_dalpha}
-        ),
+        Activation("leaky_relu", _leaky, _leaky_grad, {"alpha": 0.01}, {"alpha": _leaky_dalpha}),
         Activation("prelu", _leaky, _leaky_grad, {"alpha": 0.25}, {"alpha": _leaky_dalpha}),
         Activation(
             "rrelu",
@@ -271,7 +269,9 @@ def sample_rrelu_slopes(
     it (evaluation) RReLU uses the mean slope (lower + upper) / 2.
     """
     check_rng(rng)
-    _check_rrelu({"lower": as_real(lower, "lower"), "upper": as_real(upper, "upper"), "slope": None})
+    _check_rrelu(
+        {"lower": as_real(lower, "lower"), "upper": as_real(upper, "upper"), "slope": None}
+    )
     return rng.uniform(lower, upper, size=shape)
 
 

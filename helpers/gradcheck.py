@@ -107,7 +107,9 @@ class GradcheckReport:
         lines = [repr(self)]
         for name, err in self.errors.items():
             if err > self.tol:
-                lines.append(f"{name}: analytic\n{self.analytic[name]}\nnumeric\n{self.numeric[name]}")
+                lines.append(
+                    f"{name}: analytic\n{self.analytic[name]}\nnumeric\n{self.numeric[name]}"
+                )
         return "\n".join(lines)
 
 

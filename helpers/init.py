@@ -39,6 +39,7 @@ SCHEMES = (
     "he_normal",
     "he_uniform",
     "zeros",
+    "constant",
 )
 
 
@@ -71,17 +72,13 @@ def uniform(n_in: int, n_out: int, rng: np.random.Generator, r: float = 0.05) ->
     return check_rng(rng).uniform(-r, r, size=(n_in, n_out))
 
 
-def xavier_normal(
-    n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0
-) -> Array:
+def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0) -> Array:
     """Glorot normal: std = gain * sqrt(2 / (n_in + n_out))."""
     n_in, n_out = _fans(n_in, n_out)
     return normal(n_in, n_out, rng, _gain(gain) * math.sqrt(2.0 / (n_in + n_out)))
 
 
-def xavier_uniform(
-    n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0
-) -> Array:
+def xavier_uniform(n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0) -> Array:
     """Glorot uniform: r = gain * sqrt(6 / (n_in + n_out))."""
     n_in, n_out = _fans(n_in, n_out)
     return uniform(n_in, n_out, rng, _gain(gain) * math.sqrt(6.0 / (n_in + n_out)))
@@ -107,6 +104,14 @@ def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Arra
     """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
     n_in, n_out = _fans(n_in, n_out)
     return np.zeros((n_in, n_out))
+
+
+def constant(
+    n_in: int, n_out: int, rng: np.random.Generator | None = None, value: float = 0.5
+) -> Array:
+    """Every weight equal to ``value``, shape (n_in, n_out): the units start identical."""
+    n_in, n_out = _fans(n_in, n_out)
+    return np.full((n_in, n_out), as_real(value, "value"))
 
 
 _GAINS = {

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure, SubplotParams
+from matplotlib.figure import Figure
 
 from ._checks import ArgumentTypeError
 
@@ -64,10 +64,16 @@ def figure(
     **subplot_kw: object,
 ) -> tuple[Figure, Axes | Sequence[Axes]]:
     """A pyplot figure with the book's look; returns (fig, ax) or (fig, axes)."""
+    # The inline backend switches interactive mode on when it first loads, which can
+    # happen inside the rc_context below; leaving the context would then switch it
+    # off again and later figures would no longer be shown. Keep whatever mode the
+    # block ends in.
     with style():
         fig, axes = plt.subplots(
             nrows, ncols, figsize=(width, height), layout="constrained", **subplot_kw
         )
+        interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
     return fig, axes
 
 
@@ -77,9 +83,20 @@ def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figur
     Its margins are fixed rather than computed by a layout engine: an explorer redraws
     it on every slider move, and constrained layout would double the cost of a frame.
     """
-    margins = SubplotParams(left=0.09, right=0.98, bottom=0.16, top=0.89, wspace=0.3)
+    # Margins in inches, turned into fractions, so any size leaves room for labels.
+    margins = {
+        "left": 0.65 / width,
+        "right": 1 - 0.15 / width,
+        "bottom": 0.62 / height,
+        "top": 1 - 0.35 / height,
+        "wspace": 0.35,
+        "hspace": 0.45,
+    }
     with style():
-        return Figure(figsize=(width, height), dpi=dpi, subplotpars=margins)
+        fig = Figure(figsize=(width, height), dpi=dpi)
+    fig.subplots_adjust(**margins)
+    fig.__dict__["_nnfb_margins"] = margins  # Figure.clear() resets margins to rcParams
+    return fig
 
 
 def finish(

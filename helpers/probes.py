@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import ArgumentTypeError, as_float_array
-from .layers import Layer, Linear, Sequential
+from ._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    as_positive_int,
+    as_real,
+    check_finite,
+    check_rng,
+)
+from .layers import ActivationLayer, Layer, Linear, Sequential
 
 Array = np.ndarray
 
@@ -90,3 +97,56 @@ def linear_layers(model: Layer) -> list[Linear]:
         if child is not None:
             found.extend(linear_layers(child))
     return found
+
+
+def deep_stack(
+    widths: list[int],
+    activation: str,
+    init: str,
+    rng: np.random.Generator,
+    **init_kwargs: float,
+) -> Sequential:
+    """Linear, activation, Linear, activation, ...: len(widths) - 1 layers, no biases.
+
+    widths: [M_0, M_1, ..., M_L], M_0 the input size; layer l maps (N, M_{l-1}) to
+        (N, M_l). The layer outputs sit at odd indices of the result: model[2l - 1].
+    activation: a name in helpers.activations.ACTIVATIONS, e.g. "tanh".
+    init: a scheme name from helpers.init; init_kwargs go to it (std=, gain=, ...).
+    rng: numpy Generator for the weights.
+    """
+    widths = [as_positive_int(m, f"widths[{i}]") for i, m in enumerate(widths)]
+    if len(widths) < 2:
+        raise ValueError(f"widths must hold at least 2 sizes, got {widths}")
+    check_rng(rng)
+    layers: list[Layer] = []
+    for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
+        layers.append(Linear(n_in, n_out, init=init, rng=rng, bias=False, **init_kwargs))
+        layers.append(ActivationLayer(activation))
+    return Sequential(*layers)
+
+
+def histograms(
+    arrays: list[Array], bins: int, value_range: tuple[float, float]
+) -> tuple[Array, Array]:
+    """Per-array histograms on shared bins, as fractions of each array's entries.
+
+    arrays: L arrays of any shapes. bins: number of equal bins on value_range = (lo, hi).
+    Values outside the range are counted in the first or last bin, so every row sums
+    to 1 and nothing disappears from the picture.
+    returns edges: (bins + 1,), fractions: (L, bins).
+    """
+    bins = as_positive_int(bins, "bins")
+    lo, hi = (as_real(v, "value_range") for v in value_range)
+    if not lo < hi:
+        raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range}")
+    edges = np.linspace(lo, hi, bins + 1)
+    fractions = np.zeros((len(arrays), bins))
+    for i, a in enumerate(arrays):
+        a = as_float_array(a, f"arrays[{i}]").ravel()
+        if a.size == 0:
+            raise ValueError(f"arrays[{i}] is empty")
+        check_finite(a, f"arrays[{i}]")
+        scaled = (np.clip(a, lo, hi) - lo) * (bins / (hi - lo))
+        index = np.minimum(scaled.astype(np.int64), bins - 1)
+        fractions[i] = np.bincount(index, minlength=bins) / a.size
+    return edges, fractions

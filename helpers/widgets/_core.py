@@ -48,6 +48,7 @@ def reuse(fig: Figure, key: str, build: Callable[[Figure], dict[str, Any]]) -> d
     cache = fig.__dict__.setdefault("_nnfb_artists", {})
     if key not in cache or not fig.axes:
         fig.clear()
+        fig.subplots_adjust(**fig.__dict__.get("_nnfb_margins", {}))
         cache.clear()
         cache[key] = build(fig)
     return cache[key]
@@ -177,9 +178,12 @@ class Explorer:
     def static_html(self) -> str:
         """Self-contained HTML: precomputed frames, range inputs, inline JS; no kernel."""
         pngs, index = self.frames()
-        uid = "nnfb-" + hashlib.sha1(
-            (self.name + json.dumps(index)).encode(), usedforsecurity=False
-        ).hexdigest()[:10]
+        uid = (
+            "nnfb-"
+            + hashlib.sha1(
+                (self.name + json.dumps(index)).encode(), usedforsecurity=False
+            ).hexdigest()[:10]
+        )
         start = [list(c.values).index(c.start) for c in self.controls]
         controls_html = []
         labels: list[list[str]] = []

@@ -1,7 +1,8 @@
 """Chapter 2's explorer: an activation function and its derivative.
 
-The shaded band marks where the derivative is below 0.05 in magnitude: the
-saturated region, where almost no gradient passes back through the unit.
+Grey bands mark where the derivative is below 0.05 in magnitude: the saturated
+region, where almost no gradient passes back through the unit. The figure has no
+legend (the titles name both panels), which keeps a redraw cheap.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from .. import plots
 from ..activations import ACTIVATIONS
@@ -30,8 +31,8 @@ def _build(fig: Figure) -> dict[str, Any]:
         (art[what],) = ax.plot(x, x, color=plots.COLORS[k], lw=2, label=what)
         ax.axhline(0, color="0.4", lw=0.8)
         ax.axvline(0, color="0.4", lw=0.8)
-        band = Patch(facecolor="0.8", edgecolor="0.6", label=f"saturated: |f'(x)| < {SATURATION}")
-        ax.legend(handles=[art[what], band], loc="upper left", frameon=False, fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
         plots.finish(ax, what, "x", what, legend=False)
     return art
 
@@ -58,8 +59,13 @@ def draw_activation(fig: Figure, activation: str, alpha: float, x_range: float) 
         if art["bands"][k] is not None:
             art["bands"][k].remove()
         art["bands"][k] = ax.fill_between(
-            x, 0, 1, where=saturated, transform=ax.get_xaxis_transform(),
-            color="0.85", zorder=0,
+            x,
+            0,
+            1,
+            where=saturated,
+            transform=ax.get_xaxis_transform(),
+            color="0.85",
+            zorder=0,
         )
         ax.set_xlim(-x_range, x_range)
         lo, hi = min(values.min(), 0.0), max(values.max(), 1.0 if k else 0.0)
@@ -84,8 +90,9 @@ def activation_explorer() -> Explorer:
                 "activation",
                 ["leaky_relu", "elu", "relu", "sigmoid", "tanh", "gelu", "silu", "softplus"],
             ),
-            Slider("alpha", [0.0, 0.01, 0.1, 0.3, 1.0], "alpha", step=0.01,
-                   fmt="{:.2f}", default=0.1),
+            Slider(
+                "alpha", [0.0, 0.01, 0.1, 0.3, 1.0], "alpha", step=0.01, fmt="{:.2f}", default=0.1
+            ),
             Slider("x_range", [2.0, 5.0, 10.0], "input range ±", step=0.5, default=5.0),
         ],
         height=3.2,

@@ -1,0 +1,140 @@
+"""helpers.activations: derivatives, numerical safety and argument checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+from helpers import gradcheck
+from helpers.activations import (
+    ACTIVATIONS,
+    get,
+    log_softmax,
+    sample_rrelu_slopes,
+    softmax,
+)
+
+NAMES = list(ACTIVATIONS)
+KINKED = {"relu", "leaky_relu", "prelu", "rrelu", "elu"}
+
+finite = st.floats(-6, 6, allow_nan=False, allow_infinity=False)
+
+
+def test_registry_holds_the_ten_activations():
+    assert NAMES == [
+        "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
+        "rrelu", "elu", "gelu", "silu", "softplus",
+    ]  # fmt: skip
+    for name, act in ACTIVATIONS.items():
+        assert act.name == name and repr(act).startswith(f"Activation({name!r}")
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    name=st.sampled_from(NAMES),
+    x=arrays(np.float64, array_shapes(max_dims=2, max_side=6), elements=finite),
+)
+def test_grad_matches_numerical_gradient(name, x):
+    act = ACTIVATIONS[name]
+    if name in KINKED:  # no derivative at the kink, so keep central differences off it
+        x = np.where(np.abs(x) < 1e-3, 0.5, x)
+    weights = np.linspace(-1.0, 1.5, x.size).reshape(x.shape)
+    analytic = weights * act.grad(x)
+    numeric = gradcheck.numerical_grad(lambda x_: np.sum(weights * act.fn(x_)), x.copy())
+    err = gradcheck.rel_error(analytic, numeric)
+    assert err < 1e-6, f"{name}: analytic {analytic} vs numeric {numeric}"
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "prelu", "elu"])
+@settings(deadline=None, max_examples=20)
+@given(alpha=st.floats(0.01, 2.0), x=arrays(np.float64, (5,), elements=finite))
+def test_param_grad_matches_numerical_gradient(name, alpha, x):
+    act = ACTIVATIONS[name]
+    a = np.array(alpha)
+    numeric = gradcheck.numerical_grad(lambda a_: np.sum(act.fn(x, alpha=a_)), a.copy())
+    analytic = np.sum(act.param_grad(x, "alpha", alpha=alpha))
+    # mixed tolerance: a true gradient near 0 is compared in absolute terms, since a
+    # central difference carries round-off of about 1e-10 times the loss
+    assert abs(analytic - numeric) < 1e-6 * max(1.0, abs(analytic)), (analytic, numeric)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_finite_and_silent_at_extremes(name):
+    x = np.array([-1000.0, -700.0, -1.0, 0.0, 1.0, 700.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, dy = ACTIVATIONS[name].fn(x), ACTIVATIONS[name].grad(x)
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(dy))
+
+
+def test_known_values():
+    assert ACTIVATIONS["sigmoid"].fn(np.array(-1000.0)) == 0.0
+    assert ACTIVATIONS["sigmoid"].grad(np.array(0.0)) == 0.25
+    assert ACTIVATIONS["relu"].grad(np.array(0.0)) == 0.0  # the convention frameworks use
+    assert ACTIVATIONS["elu"].defaults["alpha"] == 1.0
+    x = np.linspace(-5, 5, 101)
+    np.testing.assert_allclose(
+        ACTIVATIONS["tanh"].fn(x), 2 * ACTIVATIONS["sigmoid"].fn(2 * x) - 1, atol=1e-15
+    )
+    np.testing.assert_allclose(ACTIVATIONS["gelu"].fn(np.array(1.0)), 0.8413447460685429)
+    np.testing.assert_allclose(ACTIVATIONS["softplus"].fn(np.array(0.0)), np.log(2))
+
+
+def test_rrelu_training_slopes_average_to_eval_slope(rng):
+    slopes = sample_rrelu_slopes((200_000,), rng)
+    assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3
+    x = -np.ones_like(slopes)
+    train = ACTIVATIONS["rrelu"].fn(x, slope=slopes).mean()
+    assert abs(train - ACTIVATIONS["rrelu"].fn(np.array(-1.0))) < 1e-3
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    x=arrays(
+        np.float64, array_shapes(min_dims=1, max_dims=3, max_side=5), elements=st.floats(-1e3, 1e3)
+    ),
+    data=st.data(),
+)
+def test_softmax_sums_to_one_along_axis(x, data):
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    p = softmax(x, axis=axis)
+    assert np.all(np.isfinite(p)) and np.all(p >= 0)
+    np.testing.assert_allclose(p.sum(axis=axis), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(log_softmax(x, axis=axis)), p, atol=1e-12)
+    assert np.all(np.isfinite(log_softmax(x, axis=axis)))
+
+
+def test_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError, match="valid names: sigmoid, tanh, relu"):
+        ACTIVATIONS["swishy"]
+    with pytest.raises(ValueError, match="softplus"):
+        get("Relu")
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: ACTIVATIONS["relu"].fn("abc"), TypeError, "x must be"),
+        (lambda: ACTIVATIONS["relu"].fn(np.array(["a"])), TypeError, "x must hold real"),
+        (lambda: ACTIVATIONS["relu"].fn(np.array([1 + 2j])), ValueError, "x must hold real"),
+        (lambda: ACTIVATIONS["relu"].fn([[1.0], [2.0, 3.0]]), ValueError, "x must be"),
+        (lambda: ACTIVATIONS["leaky_relu"].fn(1.0, alpha="big"), ValueError, "alpha"),
+        (lambda: ACTIVATIONS["leaky_relu"].fn(1.0, slope=0.1), ValueError, "slope"),
+        (lambda: ACTIVATIONS["elu"].fn(1.0, alpha=-1.0), ValueError, "alpha must be >= 0"),
+        (lambda: ACTIVATIONS["elu"].fn(1.0, alpha=float("nan")), ValueError, "alpha"),
+        (lambda: ACTIVATIONS["rrelu"].fn(1.0, lower=0.5, upper=0.2), ValueError, "lower"),
+        (lambda: ACTIVATIONS["tanh"].param_grad(1.0, "alpha"), ValueError, "learnable"),
+        (lambda: softmax(np.ones((2, 3)), axis=2), ValueError, "axis=2"),
+        (lambda: softmax(np.ones((2, 3)), axis=1.0), TypeError, "axis must be an int"),
+        (lambda: softmax(np.float64(1.0)), ValueError, "scalar"),
+        (lambda: sample_rrelu_slopes((2,), rng=0), TypeError, "rng must be"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -1,0 +1,92 @@
+"""Notebook hygiene: committed clean, listed in the table of contents, and built on
+the chapter skeleton that CONTRIBUTING.md describes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BOOK, ROOT
+
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+PAGES = sorted(BOOK.glob("*.md"))
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell: dict) -> str:
+    src = cell["source"]
+    return src if isinstance(src, str) else "".join(src)
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "no notebooks found in book/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
+    assert not dirty, f"{path.name}: cells {dirty} carry outputs or execution counts"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name}: saved widget state"
+
+
+def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
+    listed = set(_toc_files())
+    on_disk = {f"book/{p.stem}" for p in NOTEBOOKS + PAGES}
+    assert on_disk - listed == set(), f"pages missing from _toc.yml: {sorted(on_disk - listed)}"
+    assert listed - on_disk == set(), f"_toc.yml lists missing pages: {sorted(listed - on_disk)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_skeleton(path):
+    cells = _cells(path)
+    markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
+    code = [_source(c) for c in cells if c["cell_type"] == "code"]
+    titles = re.findall(r"^# \S.*$", markdown, flags=re.M)
+    assert len(titles) == 1, f"{path.name}: needs exactly one '# Title', found {titles}"
+    assert "What you'll learn" in markdown and "What you need" in markdown, path.name
+    import_cells = [i for i, src in enumerate(code) if re.search(r"^(import|from) \w", src, re.M)]
+    assert import_cells == [0], f"{path.name}: imports belong in the first code cell only"
+    assert re.search(r"rng = np\.random\.default_rng\(", code[0]), "seeded rng in imports"
+    assert not re.search(r"np\.random\.(seed|rand|randn|normal|uniform)\(", "\n".join(code))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_have_wrapped_solutions(path):
+    markdown = [_source(c) for c in _cells(path) if c["cell_type"] == "markdown"]
+    text = "\n".join(markdown)
+    exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    solutions = re.findall(r"```\{solution-start\} (\S+)", text)
+    assert len(exercises) >= 3, f"{path.name}: {len(exercises)} exercises, need >= 3"
+    assert sorted(solutions) == sorted(exercises), f"{path.name}: {exercises} vs {solutions}"
+    assert text.count("{solution-start}") == text.count("{solution-end}")
+
+
+def test_nothing_edits_sys_path():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("book", "helpers", "tests")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in {".py", ".ipynb"}
+        and p.name != Path(__file__).name
+        and re.search(r"sys\.path\.(append|insert)", p.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"these edit sys.path: {offenders}"

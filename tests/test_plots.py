@@ -1,0 +1,42 @@
+"""helpers.plots: labels are required and PNG output is reproducible."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers import plots
+
+
+def test_finish_labels_and_adds_a_legend_for_several_lines():
+    fig, ax = plots.figure()
+    ax.plot([0, 1], label="a")
+    ax.plot([1, 0], label="b")
+    plots.finish(ax, "Title", "x", "y")
+    assert ax.get_title() == "Title" and ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
+    assert ax.get_legend() is not None
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("missing", ["title", "xlabel", "ylabel"])
+def test_finish_refuses_an_unlabelled_figure(missing):
+    fig, ax = plots.figure()
+    labels = {"title": "T", "xlabel": "x", "ylabel": "y", missing: " "}
+    with pytest.raises(ValueError, match=missing):
+        plots.finish(ax, **labels)
+    plt.close(fig)
+
+
+def test_png_is_reproducible():
+    def render():
+        fig = plots.canvas(3, 2)
+        ax = fig.subplots()
+        ax.plot(np.sin(np.linspace(0, 3, 50)))
+        plots.finish(ax, "sine", "t", "sin t")
+        return plots.to_png(fig)
+
+    first = render()
+    assert first.startswith(b"\x89PNG") and first == render()
+    with pytest.raises(TypeError, match="fig must be"):
+        plots.to_png("figure")

@@ -1,0 +1,111 @@
+"""helpers.widgets: the explorer pattern and chapter 2's activation explorer."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from helpers import plots
+from helpers.widgets import Choice, Explorer, Slider, activation_explorer, draw_activation
+
+
+@pytest.fixture(scope="module")
+def explorer() -> Explorer:
+    return activation_explorer()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"activation": "relu", "alpha": 0.0, "x_range": 2.0},
+        {"activation": "leaky_relu", "alpha": 0.3, "x_range": 5.0},
+        {"activation": "elu", "alpha": 1.0, "x_range": 10.0},
+        {"activation": "gelu", "alpha": 0.1, "x_range": 0.5},
+        {"activation": "sigmoid", "alpha": 0.1, "x_range": 10.0},
+    ],
+)
+def test_draw_activation_draws_both_panels(params):
+    fig = plots.canvas()
+    draw_activation(fig, **params)
+    f_ax, g_ax = fig.axes
+    assert params["activation"] in f_ax.get_title() and g_ax.get_title().startswith("f'(x)")
+    x, y = f_ax.lines[0].get_data()
+    assert np.isclose(x.min(), -params["x_range"]) and np.all(np.isfinite(y))
+
+
+def test_draw_is_pure_reused_figure_matches_fresh_one(explorer):
+    explorer.render(activation="sigmoid", alpha=0.5, x_range=10.0)  # leave other state
+    reused = explorer.render(activation="elu", alpha=0.3, x_range=5.0)
+    fresh = activation_explorer().render(activation="elu", alpha=0.3, x_range=5.0)
+    assert reused == fresh
+
+
+def test_different_parameters_give_different_frames(explorer):
+    a = explorer.render(activation="leaky_relu", alpha=0.01, x_range=5.0)
+    b = explorer.render(activation="leaky_relu", alpha=0.3, x_range=5.0)
+    assert a != b
+
+
+@pytest.fixture(scope="module")
+def static_page(explorer) -> str:
+    return explorer.static_html()
+
+
+def test_static_html_is_self_contained_and_complete(explorer, static_page):
+    page = static_page
+    assert "http://" not in page and "https://" not in page and "<iframe" not in page
+    data = json.loads(re.search(r'class="nnfb-frames">(.*?)</script>', page).group(1))
+    sizes = [len(c.values) for c in explorer.controls]
+    assert len(data["index"]) == int(np.prod(sizes))  # every grid point has a frame
+    # alpha only changes leaky_relu and elu frames, so the others are rendered once per range
+    assert len(data["frames"]) == 2 * 5 * 3 + 6 * 3
+    assert max(data["index"].values()) == len(data["frames"]) - 1
+    assert page.count('type="range"') == 2 and page.count("<select") == 1
+    assert data["labels"][1] == ["0.00", "0.01", "0.10", "0.30", "1.00"]
+
+
+def test_static_html_is_deterministic():
+    def small() -> Explorer:
+        return Explorer(
+            "small",
+            draw_activation,
+            [Choice("activation", ["relu", "tanh"]), Slider("alpha", [0.0, 0.1])],
+            fixed={"x_range": 3.0},
+        )
+
+    assert small().static_html() == small().static_html()
+
+
+def test_live_widget_redraws_on_change(explorer):
+    box = explorer.live()
+    image, status = box.children[2], box.children[1]
+    before, label_before = image.value, status.value
+    box.inputs["alpha"].value = 0.5
+    box.inputs["activation"].value = "leaky_relu"
+    assert image.value != before and "alpha = 0.50" in status.value != label_before
+    assert "nnfb-explorer" in box._dom_classes
+
+
+def test_output_carries_both_front_ends(explorer):
+    bundle = explorer.show()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert 'class="nnfb-static-explorer"' in bundle["text/html"]
+    assert bundle["text/plain"].startswith("Explorer('activation'")
+
+
+def test_bad_definitions_are_refused():
+    with pytest.raises(ValueError, match="increasing"):
+        Slider("a", [2.0, 1.0])
+    with pytest.raises(ValueError, match="default"):
+        Choice("c", ["x", "y"], default="z")
+    with pytest.raises(ValueError, match="distinct"):
+        Explorer("e", draw_activation, [Slider("a", [0, 1]), Slider("a", [0, 1])])
+    with pytest.raises(TypeError, match="draw must be callable"):
+        Explorer("e", "draw", [Slider("a", [0, 1])])
+    with pytest.raises(ValueError, match="unknown parameter"):
+        activation_explorer().render(slope=2.0)
+    with pytest.raises(ValueError, match="x_range must be positive"):
+        draw_activation(plots.canvas(), "relu", 0.1, 0.0)
