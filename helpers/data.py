@@ -1,0 +1,142 @@
+"""Toy data sets, generated here from an ``rng``: nothing is downloaded.
+
+Every generator takes a numpy ``Generator`` and returns ``(X, y)``:
+
+- ``X``: (N, D) float64 inputs, one sample per row;
+- ``y``: (N,) int64 class labels for the classification sets (rows grouped by class,
+  in class order; shuffle with ``rng.permutation(N)`` if order matters), or (N,)
+  float64 targets for the regression set.
+
+The same seed gives the same arrays. Bad sizes, noise levels or generators raise
+``ValueError`` or ``TypeError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._checks import ArgumentTypeError, as_positive_int, as_real, check_rng
+
+Array = np.ndarray
+
+#: The four corners of the unit square and their XOR labels.
+XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_LABELS = np.array([0, 1, 1, 0])
+
+
+def _noise_level(noise: object) -> float:
+    value = as_real(noise, "noise")
+    if value < 0:
+        raise ValueError(f"noise must be a non-negative standard deviation, got {value}")
+    return value
+
+
+def xor(n_per_corner: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[Array, Array]:
+    """Points scattered around the corners of the unit square, labelled x1 XOR x2.
+
+    n_per_corner: samples drawn around each of the four corners (N = 4 * n_per_corner).
+    rng: numpy Generator for the noise.
+    noise: standard deviation of the Gaussian noise added to each coordinate; with
+        noise = 0 the points are exactly the corners.
+    returns X: (N, 2) float64, y: (N,) int64 in {0, 1}; rows are ordered by corner,
+        (0, 0), (0, 1), (1, 0), (1, 1), so y is 0, 1, 1, 0 in blocks.
+    """
+    n = as_positive_int(n_per_corner, "n_per_corner")
+    rng = check_rng(rng)
+    noise = _noise_level(noise)
+    X = np.repeat(XOR_CORNERS, n, axis=0) + noise * rng.standard_normal((4 * n, 2))
+    return X, np.repeat(XOR_LABELS, n).astype(np.int64)
+
+
+def spirals(
+    n_per_class: int,
+    rng: np.random.Generator,
+    n_classes: int = 2,
+    noise: float = 0.05,
+    turns: float = 1.0,
+) -> tuple[Array, Array]:
+    """Interleaved spiral arms, one per class, winding out from the origin.
+
+    n_per_class: samples per arm (N = n_classes * n_per_class).
+    rng: numpy Generator for the noise.
+    n_classes: number of arms (classes), at least 2.
+    noise: standard deviation of the Gaussian noise added to each coordinate.
+    turns: how many full turns each arm makes, positive.
+    returns X: (N, 2) float64 inside roughly [-1, 1]^2, y: (N,) int64 in [0, n_classes).
+    Without noise, the point at radius r of arm k lies at angle
+    2 pi (turns * r + k / n_classes).
+    """
+    n = as_positive_int(n_per_class, "n_per_class")
+    rng = check_rng(rng)
+    k = as_positive_int(n_classes, "n_classes")
+    if k < 2:
+        raise ValueError(f"n_classes must be at least 2, got {k}")
+    noise = _noise_level(noise)
+    turns = as_real(turns, "turns")
+    if turns <= 0:
+        raise ValueError(f"turns must be positive, got {turns}")
+    radius = np.tile(np.linspace(0.05, 1.0, n), k)
+    labels = np.repeat(np.arange(k), n)
+    angle = 2 * np.pi * (turns * radius + labels / k)
+    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    return X + noise * rng.standard_normal((k * n, 2)), labels.astype(np.int64)
+
+
+def moons(n_per_class: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[Array, Array]:
+    """Two interleaved half circles of radius 1.
+
+    Class 0 is the upper half circle centred at (0, 0); class 1 the lower half circle
+    centred at (1, 0.5). Neither can be separated from the other by a straight line.
+
+    n_per_class: samples per half circle (N = 2 * n_per_class).
+    rng: numpy Generator for the angles and the noise.
+    noise: standard deviation of the Gaussian noise added to each coordinate.
+    returns X: (N, 2) float64, y: (N,) int64 in {0, 1}.
+    """
+    n = as_positive_int(n_per_class, "n_per_class")
+    rng = check_rng(rng)
+    noise = _noise_level(noise)
+    angle = rng.uniform(0.0, np.pi, size=2 * n)
+    upper = np.column_stack([np.cos(angle[:n]), np.sin(angle[:n])])
+    lower = np.column_stack([1.0 - np.cos(angle[n:]), 0.5 - np.sin(angle[n:])])
+    X = np.vstack([upper, lower]) + noise * rng.standard_normal((2 * n, 2))
+    return X, np.repeat(np.arange(2), n).astype(np.int64)
+
+
+def regression_1d(
+    n: int,
+    rng: np.random.Generator,
+    noise: float = 0.1,
+    low: float = -3.0,
+    high: float = 3.0,
+    fn: Callable[[Array], Array] = np.sin,
+) -> tuple[Array, Array]:
+    """Noisy samples of a 1-D function: y = fn(x) + noise * standard normal.
+
+    n: number of samples.
+    rng: numpy Generator for the inputs and the noise.
+    noise: standard deviation of the Gaussian noise on the targets.
+    low, high: x is drawn uniformly from [low, high), low < high.
+    fn: the clean function, mapping an (n,) array to an (n,) array; sin by default.
+    returns X: (n, 1) float64 sorted by x (so that a fit can be drawn as a line),
+        y: (n,) float64 targets.
+    """
+    n = as_positive_int(n, "n")
+    rng = check_rng(rng)
+    noise = _noise_level(noise)
+    low, high = as_real(low, "low"), as_real(high, "high")
+    if not low < high:
+        raise ValueError(f"low must be smaller than high, got low={low}, high={high}")
+    if not callable(fn):
+        raise ArgumentTypeError(
+            f"fn must be a callable mapping (n,) to (n,), got {type(fn).__name__}"
+        )
+    x = np.sort(rng.uniform(low, high, size=n))
+    clean = np.asarray(fn(x), dtype=np.float64)
+    if clean.shape != (n,):
+        raise ValueError(f"fn must map an ({n},) array to shape ({n},), got shape {clean.shape}")
+    if not np.all(np.isfinite(clean)):
+        raise ValueError(f"fn must return finite values on [{low}, {high}]")
+    return x[:, None], clean + noise * rng.standard_normal(n)
