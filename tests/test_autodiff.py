@@ -1,0 +1,492 @@
+"""Tests for helpers.autodiff (forward and reverse mode) and helpers.graph_drawing.
+
+Random expressions are differentiated three ways, by Dual numbers, by the Var graph and
+by central differences (helpers.gradcheck), and the three must agree."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import matplotlib
+import matplotlib.text
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from helpers import autodiff, plots
+from helpers.autodiff import (
+    Dual,
+    Var,
+    count_ops,
+    exp,
+    jacobian_forward,
+    jacobian_reverse,
+    log,
+    relu,
+    sigmoid,
+    tanh,
+    topological_order,
+)
+from helpers.gradcheck import numerical_grad, rel_error
+from helpers.graph_drawing import draw_graph, graph_layout, node_expression, node_label
+
+matplotlib.use("Agg")
+
+N_INPUTS = 3
+
+# --- random expressions -------------------------------------------------------------
+# An expression is a nested tuple: ("x", i) is input i, ("c", value) a plain number,
+# (op, a) or (op, a, b) an operation. Every operation is written once, generically, so
+# the same tree evaluates on floats, Duals and Vars. log, sqrt and division get positive
+# arguments (a * a + 0.5) so that every random tree is defined everywhere.
+UNARY = {
+    "neg": lambda a: -a,
+    "exp": exp,
+    "log": lambda a: log(a * a + 0.5),
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "square": lambda a: a**2,
+    "cube": lambda a: a**3,
+    "sqrt": lambda a: (a * a + 0.5) ** 0.5,
+    "number_over": lambda a: 2.0 / (a * a + 0.5),
+    "number_minus": lambda a: 1.5 - a,
+    "number_times": lambda a: 3 * a,
+    "number_plus": lambda a: 1 + a,
+}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 0.5),
+}
+
+leaves = st.one_of(
+    st.tuples(st.just("x"), st.integers(0, N_INPUTS - 1)),
+    st.tuples(st.just("c"), st.floats(-2.0, 2.0)),
+)
+expressions = st.recursive(
+    leaves,
+    lambda sub: st.one_of(
+        st.tuples(st.sampled_from(sorted(UNARY)), sub),
+        st.tuples(st.sampled_from(sorted(BINARY)), sub, sub),
+    ),
+    max_leaves=10,
+)
+points = st.lists(st.floats(-1.5, 1.5), min_size=N_INPUTS, max_size=N_INPUTS)
+
+
+def evaluate(expr, inputs, seen=None):
+    """Value of ``expr``; ``seen`` collects (op, float argument) pairs when given."""
+    kind = expr[0]
+    if kind == "x":
+        return inputs[expr[1]]
+    if kind == "c":
+        return expr[1]
+    args = [evaluate(e, inputs, seen) for e in expr[1:]]
+    out = (UNARY | BINARY)[kind](*args)
+    if seen is not None:
+        seen.append((kind, [float(a) for a in args], float(out)))
+    return out
+
+
+def well_behaved(expr, x) -> bool:
+    """Moderate values everywhere and no relu argument near its kink."""
+    seen = []
+    try:
+        evaluate(expr, list(x), seen)
+    except OverflowError:
+        return False
+    for kind, args, out in seen:
+        if abs(out) > 1e3 or any(abs(a) > 1e3 for a in args):
+            return False
+        if kind == "relu" and abs(args[0]) < 1e-3:
+            return False
+    return True
+
+
+def grad_forward(expr, x) -> np.ndarray:
+    return jacobian_forward(lambda inputs: evaluate(expr, inputs), x)[0]
+
+
+def grad_reverse(expr, x) -> np.ndarray:
+    inputs = [Var(v) for v in x]
+    out = evaluate(expr, inputs)
+    if isinstance(out, Var):
+        out.backward()
+    return np.array([v.grad for v in inputs])
+
+
+@settings(deadline=None, max_examples=60, derandomize=True)
+@given(expr=expressions, x=points)
+def test_random_expressions_forward_reverse_and_numeric_agree(expr, x):
+    assume(well_behaved(expr, x))
+    forward, reverse = grad_forward(expr, x), grad_reverse(expr, x)
+    numeric = numerical_grad(lambda p: evaluate(expr, list(p)), np.array(x))
+    err_modes = rel_error(forward, reverse)
+    err_numeric = rel_error(reverse, numeric)
+    message = f"{expr}\nforward {forward}\nreverse {reverse}\nnumeric {numeric}"
+    assert err_modes < 1e-10, message
+    assert err_numeric < 1e-5, message
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(expr=expressions, x=points)
+def test_values_agree_across_types(expr, x):
+    assume(well_behaved(expr, x))
+    plain = evaluate(expr, list(x))
+    as_dual = evaluate(expr, [Dual(v) for v in x])
+    as_var = evaluate(expr, [Var(v) for v in x])
+    for other in (as_dual, as_var):
+        value = other.value if isinstance(other, Dual | Var) else other
+        assert value == pytest.approx(plain, rel=1e-12, abs=1e-12), (expr, plain, value)
+
+
+# --- the chapter's function ---------------------------------------------------------
+
+
+def logistic_steps(x, w, b):
+    h1 = w * x
+    h2 = h1 + b
+    h3 = -h2
+    h4 = exp(h3)
+    h5 = h4 + 1
+    h6 = h5**-1
+    return [h1, h2, h3, h4, h5, h6]
+
+
+def test_logistic_example_by_hand():
+    """f(x; w, b) = 1 / (exp(-(wx + b)) + 1) at x=1, w=0, b=0: df/dw = df/db = 1/4, df/dx = 0."""
+    x, w, b = Var(1.0, "x"), Var(0.0, "w"), Var(0.0, "b")
+    f = logistic_steps(x, w, b)[-1]
+    f.backward()
+    assert f.value == 0.5
+    assert (w.grad, b.grad, x.grad) == (0.25, 0.25, 0.0)
+    tangent = logistic_steps(Dual(1.0), Dual(0.0, 1.0), Dual(0.0))[-1].tangent
+    assert tangent == 0.25
+    # Same graph size as the chapter's table: 6 operations, x, w, b and the constant 1.
+    assert len(topological_order(f)) == 10
+    assert [n.op for n in topological_order(f) if n.op] == ["*", "+", "neg", "exp", "+", "**-1"]
+
+
+@settings(deadline=None, max_examples=40)
+@given(x=st.floats(-3, 3), w=st.floats(-3, 3), b=st.floats(-3, 3))
+def test_logistic_matches_sigmoid_derivative(x, w, b):
+    xs, ws, bs = Var(x), Var(w), Var(b)
+    f = logistic_steps(xs, ws, bs)[-1]
+    f.backward()
+    s = 1.0 / (1.0 + math.exp(-(w * x + b)))
+    expected = np.array([w, x, 1.0]) * s * (1 - s)
+    got = np.array([xs.grad, ws.grad, bs.grad])
+    assert rel_error(got, expected) < 1e-12, (got, expected)
+
+
+# --- backward() ---------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=30, derandomize=True)
+@given(expr=expressions, x=points)
+def test_backward_twice_gives_the_same_grads(expr, x):
+    assume(well_behaved(expr, x))
+    inputs = [Var(v) for v in x]
+    out = evaluate(expr, inputs)
+    assume(isinstance(out, Var))
+    out.backward()
+    first = [n.grad for n in topological_order(out)]
+    out.backward()
+    second = [n.grad for n in topological_order(out)]
+    assert first == second
+
+
+def test_reused_node_accumulates_and_backward_is_idempotent():
+    x = Var(3.0, "x")
+    y = x * x + x  # dy/dx = 2x + 1 = 7, reached along three edges
+    for _ in range(3):
+        y.backward()
+        assert x.grad == 7.0, x.grad
+        assert y.grad == 1.0
+
+
+def test_backward_on_a_deep_graph_needs_no_recursion():
+    x = Var(0.5)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+    assert len(topological_order(y)) == 1 + 2 * 5000  # x, 5000 constants, 5000 products
+
+
+def test_topological_order_puts_inputs_first():
+    a, b = Var(1.0), Var(2.0)
+    c = a * b
+    d = c + a
+    e = tanh(d) * c
+    order = topological_order(e)
+    assert order[-1] is e
+    assert len(order) == len({id(n) for n in order})
+    position = {id(n): k for k, n in enumerate(order)}
+    for node in order:
+        for i in node.inputs:
+            assert position[id(i)] < position[id(node)]
+
+
+# --- operation counts, as chapter 3 states them -------------------------------------
+
+
+def reader(xs):
+    """R^n -> R: s_1 = tanh(x_1), s_k = tanh(s_{k-1} + x_k); 2n - 1 operations."""
+    s = tanh(xs[0])
+    for x in xs[1:]:
+        s = tanh(s + x)
+    return s
+
+
+def generator(t, n):
+    """R -> R^n: y_1 = tanh(t), y_k = tanh(y_{k-1} + t); 2n - 1 operations."""
+    y = [tanh(t)]
+    for _ in range(n - 1):
+        y.append(tanh(y[-1] + t))
+    return y
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30])
+def test_cost_of_a_gradient_r_n_to_r(n, rng):
+    x = rng.uniform(-1, 1, n)
+    with count_ops() as forward_mode:
+        jac_fwd = jacobian_forward(reader, x)
+    with count_ops() as reverse_mode:
+        jac_rev = jacobian_reverse(reader, x)
+    assert jac_fwd.shape == jac_rev.shape == (1, n)
+    assert rel_error(jac_fwd, jac_rev) < 1e-12
+    assert (forward_mode.forward_passes, forward_mode.backward_passes) == (n, 0)
+    assert (forward_mode.forward, forward_mode.backward) == (n * (2 * n - 1), 0)
+    assert (reverse_mode.forward_passes, reverse_mode.backward_passes) == (1, 1)
+    assert (reverse_mode.forward, reverse_mode.backward) == (2 * n - 1, 2 * n - 1)
+    assert reverse_mode.nodes == n + 2 * n - 1  # inputs plus one node per operation
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30])
+def test_cost_of_a_jacobian_r_to_r_n(n):
+    def g(inputs):
+        return generator(inputs[0], n)
+
+    with count_ops() as forward_mode:
+        jac_fwd = jacobian_forward(g, [0.3])
+    with count_ops() as reverse_mode:
+        jac_rev = jacobian_reverse(g, [0.3])
+    assert jac_fwd.shape == jac_rev.shape == (n, 1)
+    assert rel_error(jac_fwd, jac_rev) < 1e-12
+    assert (forward_mode.forward_passes, forward_mode.backward_passes) == (1, 0)
+    assert (forward_mode.forward, forward_mode.backward) == (2 * n - 1, 0)
+    assert (reverse_mode.forward_passes, reverse_mode.backward_passes) == (1, n)
+    # Output k depends on 2k - 1 operations; the sum over k is n ** 2.
+    assert (reverse_mode.forward, reverse_mode.backward) == (2 * n - 1, n * n)
+    assert reverse_mode.nodes == 1 + 2 * n - 1
+
+
+def test_derived_operations_count_as_their_parts():
+    a, b = Var(1.0), Var(2.0)
+    counts = {}
+    for name, fn in {
+        "add": lambda: a + b,
+        "sub": lambda: a - b,  # neg, add
+        "div": lambda: a / b,  # pow, mul
+        "number_over": lambda: 1 / a,  # pow, mul by the constant 1
+        "exp": lambda: exp(a),
+    }.items():
+        with count_ops() as counter:
+            fn()
+        counts[name] = counter.forward
+    assert counts == {"add": 1, "sub": 2, "div": 2, "number_over": 2, "exp": 1}
+    with count_ops() as counter:
+        exp(Dual(1.0, 1.0)) - 2.0  # exp, neg, add
+        tanh(0.3)  # plain numbers are not counted
+    assert counter.forward == 3 and counter.total == 3
+
+
+def test_counters_nest_and_freeze_when_closed():
+    with count_ops() as outer:
+        Var(1.0) + 1
+        with count_ops() as inner:
+            Var(1.0) * 2
+        Var(1.0).exp()
+    Var(1.0).exp()  # after both blocks: seen by neither
+    assert (outer.forward, inner.forward) == (3, 1)
+    assert (outer.nodes, inner.nodes) == (3 + 3 + 2, 3)  # inputs, constants, results
+    assert "forward=3" in repr(outer)
+
+
+# --- errors -------------------------------------------------------------------------
+
+OPERATORS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+}
+
+
+@pytest.mark.parametrize("kind", [Var, Dual])
+@pytest.mark.parametrize("op", sorted(OPERATORS))
+@pytest.mark.parametrize("bad", ["2", None, [1.0], True, {"x": 1}])
+def test_unsupported_operands_raise_type_error(kind, op, bad):
+    value = kind(1.0)
+    with pytest.raises(TypeError, match="not supported.*real number"):
+        OPERATORS[op](value, bad)
+    with pytest.raises(TypeError, match="not supported.*real number"):
+        OPERATORS[op](bad, value)
+
+
+@pytest.mark.parametrize("op", sorted(OPERATORS))
+def test_mixing_modes_is_refused(op):
+    with pytest.raises(TypeError, match="Var.*Dual.*cannot be combined"):
+        OPERATORS[op](Var(1.0), Dual(1.0))
+    with pytest.raises(TypeError, match="cannot be combined"):
+        OPERATORS[op](Dual(1.0), Var(1.0))
+
+
+@pytest.mark.parametrize("kind", [Var, Dual])
+def test_bad_exponents_and_constructors(kind):
+    with pytest.raises(TypeError, match="exponent must be a real number"):
+        kind(2.0) ** kind(2.0)
+    with pytest.raises(TypeError, match="exponent must be a real number"):
+        2 ** kind(2.0)
+    with pytest.raises(TypeError, match="value must be a real number"):
+        kind("1.0")
+    with pytest.raises(ValueError, match="negative base"):
+        kind(-2.0) ** 0.5
+    with pytest.raises(ValueError, match="log needs a positive argument"):
+        log(kind(0.0))
+    with pytest.raises(ZeroDivisionError):
+        kind(0.0) ** -1
+
+
+def test_functions_refuse_other_types():
+    for fn in (exp, log, sigmoid, tanh, relu):
+        with pytest.raises(TypeError, match="takes a Var, a Dual or a real number"):
+            fn("1.0")
+    with pytest.raises(TypeError, match="name must be a string"):
+        Var(1.0, name=3)
+    with pytest.raises(TypeError, match="root must be a Var"):
+        topological_order(Dual(1.0))
+    with pytest.raises(TypeError, match="x must be a number or a 1-D sequence"):
+        jacobian_forward(reader, [[1.0, 2.0]])
+
+
+# --- plain numbers, edge cases and repr ----------------------------------------------
+
+
+def test_functions_on_plain_numbers_match_math():
+    assert exp(1.0) == math.exp(1.0)
+    assert log(2) == math.log(2.0)
+    assert tanh(0.3) == math.tanh(0.3)
+    assert sigmoid(0.0) == 0.5
+    assert (relu(-2.0), relu(3)) == (0.0, 3.0)
+
+
+def test_extreme_inputs_stay_finite_and_quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kind in (Var, Dual):
+            assert sigmoid(kind(-1000.0)).value == 0.0
+            assert sigmoid(kind(1000.0)).value == 1.0
+            assert tanh(kind(-1000.0)).value == -1.0
+        assert sigmoid(-1000.0) == 0.0
+
+
+def test_relu_uses_derivative_zero_at_zero():
+    v = Var(0.0)
+    relu(v).backward()
+    assert v.grad == 0.0
+    assert relu(Dual(0.0, 1.0)).tangent == 0.0
+
+
+def test_numbers_on_either_side():
+    v = Var(2.0)
+    results = {"2*v": 2 * v, "v+1": v + 1, "1/v": 1 / v, "1-v": 1 - v, "v/4": v / 4}
+    expected = {"2*v": (4.0, 2.0), "v+1": (3.0, 1.0), "1/v": (0.5, -0.25), "1-v": (-1.0, -1.0)}
+    expected["v/4"] = (0.5, 0.25)
+    for key, out in results.items():
+        out.backward()
+        assert (out.value, v.grad) == expected[key], key
+        tangent = {"2*v": 2 * Dual(2.0, 1.0), "v+1": Dual(2.0, 1.0) + 1}.get(key)
+        if tangent is not None:
+            assert (tangent.value, tangent.tangent) == expected[key]
+
+
+def test_numpy_arrays_of_vars_work_elementwise():
+    vs = np.array([Var(1.0), Var(2.0)], dtype=object)
+    total = (vs * 3.0 + 1).sum()
+    total.backward()
+    assert total.value == 11.0
+    assert [v.grad for v in vs] == [3.0, 3.0]
+
+
+def test_repr():
+    x = Var(0.0, "x")
+    s = sigmoid(x)
+    s.backward()
+    assert repr(s) == "Var(value=0.5, grad=1.0, op='sigmoid')"
+    assert repr(x) == "Var(value=0.0, grad=0.25, name='x')"
+    assert repr(Dual(2.0, 1.0) ** 2) == "Dual(value=4.0, tangent=4.0)"
+
+
+def test_module_exports():
+    for name in ("Var", "Dual", "exp", "log", "sigmoid", "tanh", "relu", "count_ops"):
+        assert hasattr(autodiff, name)
+
+
+# --- graph drawing ------------------------------------------------------------------
+
+
+def named_logistic():
+    x, w, b = Var(1.0, "x"), Var(0.0, "w"), Var(0.0, "b")
+    steps = logistic_steps(x, w, b)
+    for k, node in enumerate(steps, start=1):
+        node.name = f"h{k}"
+    return steps[-1]
+
+
+def test_graph_layout_orders_columns():
+    f = named_logistic()
+    positions = graph_layout(f)
+    assert len(set(positions.values())) == len(positions) == 10
+    for node, (col, _) in positions.items():
+        for i in node.inputs:
+            assert positions[i][0] < col, (node, i)
+    assert positions[f] == (6, 0)  # six operations deep, on the bottom row
+
+
+def test_node_expressions_and_labels():
+    f = named_logistic()
+    f.backward()
+    assert [node_expression(n) for n in topological_order(f) if n.op] == [
+        "h1 = w × x",
+        "h2 = h1 + b",
+        "h3 = -h2",
+        "h4 = exp(h3)",
+        "h5 = h4 + 1",
+        "h6 = h5^-1",
+    ]
+    assert node_label(f, "both") == "h6 = h5^-1\nvalue 0.5\ngrad 1"
+    with pytest.raises(ValueError, match="show must be one of"):
+        node_label(f, "everything")
+
+
+def test_draw_graph_draws_every_node_and_edge():
+    f = named_logistic()
+    fig, ax = plots.figure()
+    positions = draw_graph(ax, f, show="value")
+    n_edges = sum(len(node.inputs) for node in positions)
+    arrows = [t for t in ax.texts if isinstance(t, matplotlib.text.Annotation)]
+    boxes = [t for t in ax.texts if not isinstance(t, matplotlib.text.Annotation)]
+    assert len(boxes) == len(positions) == 10
+    assert len(arrows) == n_edges == 9
+    plots.finish(ax, "graph", "evaluation order", "nodes")
+    assert len(plots.to_png(fig)) > 1000
+    with pytest.raises(TypeError, match="root must be a Var"):
+        draw_graph(ax, 1.0)
+    matplotlib.pyplot.close(fig)
