@@ -100,9 +100,7 @@ class Linear(Layer):
         x = as_float_array(x, "x")
         check_ndim(x, "x", (2,), f"(N, {self.n_in})")
         if x.shape[1] != self.n_in:
-            raise ValueError(
-                f"x must have shape (N, {self.n_in}) for {self!r}, got {x.shape}"
-            )
+            raise ValueError(f"x must have shape (N, {self.n_in}) for {self!r}, got {x.shape}")
         self._cache = x
         out = x @ self.params["W"]
         return out + self.params["b"] if "b" in self.params else out
@@ -317,8 +315,7 @@ class Sequential(_Container):
         for i, layer in enumerate(layers):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
                 raise ArgumentTypeError(
-                    f"layers[{i}] must be a layer with forward/backward, "
-                    f"got {type(layer).__name__}"
+                    f"layers[{i}] must be a layer with forward/backward, got {type(layer).__name__}"
                 )
         self.layers = list(layers)
         self._cache = None

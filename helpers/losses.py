@@ -44,11 +44,17 @@ def softmax_cross_entropy(logits: Array, y: Array) -> tuple[float, Array]:
     y_arr = np.asarray(y)
     if y_arr.ndim == 1:
         if not np.issubdtype(y_arr.dtype, np.integer):
-            raise ArgumentTypeError(f"integer labels y must have an integer dtype, got {y_arr.dtype}")
+            raise ArgumentTypeError(
+                f"integer labels y must have an integer dtype, got {y_arr.dtype}"
+            )
         if y_arr.shape[0] != n:
-            raise ValueError(f"y must have shape ({n},) to match logits {logits.shape}, got {y_arr.shape}")
+            raise ValueError(
+                f"y must have shape ({n},) to match logits {logits.shape}, got {y_arr.shape}"
+            )
         if y_arr.min() < 0 or y_arr.max() >= k:
-            raise ValueError(f"labels y must be in [0, {k}), got values in [{y_arr.min()}, {y_arr.max()}]")
+            raise ValueError(
+                f"labels y must be in [0, {k}), got values in [{y_arr.min()}, {y_arr.max()}]"
+            )
         target = np.zeros((n, k))
         target[np.arange(n), y_arr] = 1.0
     elif y_arr.ndim == 2:
