@@ -1,0 +1,109 @@
+"""helpers.probes: the per-layer statistics against hand computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from helpers import layers, probes
+from helpers.gradcheck import numerical_grad, rel_error
+
+
+def test_deep_stack_shape_and_repr(rng):
+    model = probes.deep_stack([6, 5, 4], "tanh", "xavier_normal", rng)
+    assert len(model) == 4
+    assert repr(model[0]) == "Linear(6 -> 5, init=xavier_normal)"
+    assert "b" not in model[0].params and model[2].params["W"].shape == (5, 4)
+    assert model.forward(np.ones((3, 6))).shape == (3, 4)
+
+
+def test_deep_stack_passes_init_arguments(rng):
+    model = probes.deep_stack([2000, 10], "relu", "normal", rng, std=0.5)
+    assert abs(model[0].params["W"].std() - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("widths", [[5], [], [3, 0, 2]])
+def test_deep_stack_refuses_bad_widths(rng, widths):
+    with pytest.raises(ValueError, match="widths"):
+        probes.deep_stack(widths, "tanh", "xavier_normal", rng)
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), act=st.sampled_from(["tanh", "sigmoid"])
+)
+def test_trace_outputs_and_gradients_match_hand_computation(seed, n, act):
+    rng = np.random.default_rng(seed)
+    model = probes.deep_stack([4, 3, 3, 2], act, "xavier_normal", rng)
+    x = rng.standard_normal((n, 4))
+    dout = rng.standard_normal((n, 2))
+    tr = probes.trace(model, x, dout)
+    assert len(tr.outputs) == len(tr.grads_out) == 6
+    np.testing.assert_allclose(tr.outputs[-1], model.forward(x), rtol=1e-12)
+    # dL/d(output of layer i) for L = sum(final output * dout), by central differences
+    for i in (1, 3):
+        rest = layers.Sequential(*model.layers[i + 1 :])
+        h = tr.outputs[i].copy()
+        numeric = numerical_grad(lambda h_, rest=rest: float(np.sum(rest.forward(h_) * dout)), h)
+        err = rel_error(tr.grads_out[i], numeric)
+        assert err < 1e-7, f"layer {i}: analytic\n{tr.grads_out[i]}\nnumeric\n{numeric}"
+
+
+def test_trace_without_backward_and_bad_dout(rng):
+    model = probes.deep_stack([3, 2], "relu", "he_normal", rng)
+    tr = probes.trace(model, np.ones((2, 3)))
+    assert tr.grads_out == [None, None]
+    with pytest.raises(ValueError, match="arrays\\[0\\] is None"):
+        probes.layer_stats(tr.grads_out)
+    with pytest.raises(ValueError, match="dout must have the output's shape"):
+        probes.trace(model, np.ones((2, 3)), np.ones((3, 2)))
+    with pytest.raises(TypeError, match="Sequential"):
+        probes.trace(model[0], np.ones((2, 3)))
+
+
+def test_layer_stats_by_hand():
+    a = np.array([[0.0, 1.0], [-0.995, 0.5]])
+    (s,) = probes.layer_stats([a])
+    assert s["mean"] == pytest.approx(a.mean()) and s["std"] == pytest.approx(a.std())
+    assert s["frac_zero"] == 0.25 and s["frac_saturated"] == 0.5
+
+
+def test_grad_norms_per_layer(rng):
+    model = probes.deep_stack([4, 3, 2], "tanh", "xavier_normal", rng)
+    probes.trace(model, rng.standard_normal((5, 4)), rng.standard_normal((5, 2)))
+    norms = probes.grad_norms_per_layer(model)
+    expected = [np.sqrt(np.sum(model[i].grads["W"] ** 2)) for i in (0, 2)]
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="no Linear"):
+        probes.grad_norms_per_layer(layers.Sequential(layers.Tanh()))
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    values=st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=60),
+    bins=st.integers(1, 12),
+)
+def test_histograms_match_numpy_inside_the_range(values, bins):
+    a = np.array(values)
+    edges, fractions = probes.histograms([a, a * 0.5], bins, (-2.0, 3.0))
+    assert fractions.shape == (2, bins) and np.allclose(fractions.sum(axis=1), 1.0)
+    np.testing.assert_allclose(edges, np.linspace(-2.0, 3.0, bins + 1))
+    # numpy's histogram of the values clipped into the range, as an independent count
+    clipped = np.clip(a, -2.0, 3.0)
+    on_edge = np.min(np.abs(clipped[:, None] - edges[1:-1][None, :]), initial=1.0) < 1e-9
+    assume(not on_edge)  # where float rounding may put a value in either bin
+    expected, _ = np.histogram(clipped, bins=edges)
+    np.testing.assert_allclose(fractions[0], expected / a.size, atol=1e-12)
+
+
+def test_histograms_refuse_bad_input():
+    with pytest.raises(ValueError, match="value_range"):
+        probes.histograms([np.zeros(3)], 4, (1.0, 1.0))
+    with pytest.raises(ValueError, match="bins"):
+        probes.histograms([np.zeros(3)], 0, (0.0, 1.0))
+    with pytest.raises(ValueError, match="finite"):
+        probes.histograms([np.array([np.nan])], 4, (0.0, 1.0))
+    with pytest.raises(ValueError, match="empty"):
+        probes.histograms([np.zeros(0)], 4, (0.0, 1.0))
