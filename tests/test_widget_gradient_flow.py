@@ -1,0 +1,110 @@
+"""Chapter 6's explorer: the pure draw function, its reuse of artists, its front-ends."""
+
+import numpy as np
+import pytest
+
+from helpers import layers, plots, probes
+from helpers.widgets.gradient_flow import (
+    deep_mlp,
+    demo_data,
+    draw_gradient_flow,
+    gradient_flow_explorer,
+    gradient_profile,
+)
+
+PARAMS = [
+    {"activation": "sigmoid", "depth": 10, "gain": 1.0},
+    {"activation": "tanh", "depth": 30, "gain": 0.5},
+    {"activation": "relu", "depth": 10, "gain": 4.0},
+    {"activation": "relu", "depth": 17.4, "gain": 1.45},  # a live slider's float depth
+]
+
+
+@pytest.mark.parametrize("params", PARAMS)
+def test_draw_shows_the_computed_norms(params):
+    fig = plots.canvas()
+    draw_gradient_flow(fig, **params)
+    (ax,) = fig.axes
+    depth = round(params["depth"])
+    weights, outputs = ax.get_lines()
+    assert len(weights.get_xdata()) == depth + 1
+    assert len(outputs.get_xdata()) == depth
+    rng = np.random.default_rng(0)
+    x, y = demo_data(rng)
+    model = deep_mlp(params["activation"], depth, 32, params["gain"], rng, d_in=32)
+    profile = gradient_profile(model, x, y)
+    np.testing.assert_allclose(
+        weights.get_ydata(), np.maximum(profile.weight_grad_norms, 1e-30), rtol=1e-12
+    )
+    lo, hi = ax.get_ylim()
+    assert lo <= np.min(outputs.get_ydata()) and np.max(weights.get_ydata()) <= hi
+    assert ax.get_yscale() == "log"
+    assert params["activation"] in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert len(plots.to_png(fig)) > 1000
+
+
+def test_a_reused_figure_renders_the_same_bytes_as_a_fresh_one():
+    reused = gradient_flow_explorer()
+    for params in PARAMS:
+        reused.render(**params)
+    for params in PARAMS:
+        fresh = gradient_flow_explorer().render(**params)
+        assert reused.render(**params) == fresh, f"reused figure differs at {params}"
+
+
+def test_sigmoid_gradients_vanish_and_large_relu_gains_explode():
+    rng = np.random.default_rng(0)
+    x, y = demo_data(rng, d=8)
+    sig = gradient_profile(deep_mlp("sigmoid", 20, 32, 1.0, rng, d_in=8), x, y)
+    assert sig.activation_grad_norms[0] < 1e-6 * sig.activation_grad_norms[-1]
+    zero = np.zeros_like(y)
+    small = gradient_profile(
+        deep_mlp("relu", 20, 32, 1.0, np.random.default_rng(1), d_in=8), x, zero
+    )
+    large = gradient_profile(
+        deep_mlp("relu", 20, 32, 2.0, np.random.default_rng(1), d_in=8), x, zero
+    )
+    # ReLU is positively homogeneous and the biases start at zero: doubling all 21 weight
+    # matrices doubles y_hat 21 times, so with target 0 dL/dy_hat grows by 2 ** 21, and
+    # each weight gradient by a further 2 ** 20 from the other 20 matrices.
+    np.testing.assert_allclose(
+        large.weight_grad_norms, 2.0**41 * small.weight_grad_norms, rtol=1e-9
+    )
+
+
+def test_deep_mlp_layout_and_residual_variant():
+    rng = np.random.default_rng(0)
+    model = deep_mlp("tanh", 4, 8, 1.0, rng, d_in=3, d_out=2, residual=True)
+    assert isinstance(model[0], layers.Sequential)
+    assert all(isinstance(model[i], layers.Residual) for i in (1, 2, 3))
+    assert [w.params["W"].shape for w in probes.linear_layers(model)] == [
+        (3, 8),
+        (8, 8),
+        (8, 8),
+        (8, 8),
+        (8, 2),
+    ]
+    assert model.forward(np.zeros((5, 3))).shape == (5, 2)
+
+
+def test_bad_parameters_are_clear_errors():
+    fig = plots.canvas()
+    with pytest.raises(ValueError, match="activation must be one of"):
+        draw_gradient_flow(fig, "gelu", 10, 1.0)
+    with pytest.raises(ValueError, match="depth must be >= 1"):
+        draw_gradient_flow(fig, "relu", 0, 1.0)
+    with pytest.raises(ValueError, match="gain must be positive"):
+        draw_gradient_flow(fig, "relu", 5, -1.0)
+
+
+def test_static_front_end_has_every_frame_and_the_live_one_redraws():
+    explorer = gradient_flow_explorer()
+    pngs, index = explorer.frames()
+    assert len(pngs) == len(index) == 3 * 2 * 4
+    assert len(set(pngs)) == len(pngs)
+    html = explorer.static_html()
+    assert html.count('type="range"') == 2 and "<select" in html
+    box = explorer.live()
+    before = box.children[-1].value
+    box.inputs["activation"].value = "relu"
+    assert box.children[-1].value != before
