@@ -3,25 +3,58 @@
 One idea per module; see each module's docstring for its contract:
 
 - :mod:`helpers.activations`: activation functions, derivatives, softmax;
+- :mod:`helpers.autodiff`: forward-mode (``Dual``) and reverse-mode (``Var``) autodiff;
+- :mod:`helpers.graph_drawing`: drawings of a recorded computation graph;
 - :mod:`helpers.gradcheck`: numerical gradients and layer checks;
 - :mod:`helpers.init`: weight initialisation schemes;
 - :mod:`helpers.layers`: layers sharing one forward/backward protocol;
 - :mod:`helpers.losses`: losses returning value and gradient;
+- :mod:`helpers.norm`: batch, layer, instance and group normalisation;
+- :mod:`helpers.norm_drawing`: which cells each normalisation averages over;
+- :mod:`helpers.clipping`: gradient clipping by value and by norm;
+- :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
+- :mod:`helpers.training`: a small training loop with early stopping;
+- :mod:`helpers.data`: toy data sets generated locally;
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
 - :mod:`helpers.plots`: the book's figure style;
 - :mod:`helpers.widgets`: the interactive explorers.
 """
 
-from . import activations, gradcheck, init, layers, losses, plots, probes, widgets
+from . import (
+    activations,
+    autodiff,
+    clipping,
+    data,
+    gradcheck,
+    graph_drawing,
+    init,
+    layers,
+    losses,
+    norm,
+    norm_drawing,
+    plots,
+    probes,
+    regularization,
+    training,
+    widgets,
+)
 
 __all__ = [
     "activations",
+    "autodiff",
+    "clipping",
+    "data",
     "gradcheck",
+    "graph_drawing",
     "init",
     "layers",
     "losses",
+    "norm",
+    "norm_drawing",
     "plots",
     "probes",
+    "regularization",
+    "training",
     "widgets",
 ]
 __version__ = "0.1.0"
