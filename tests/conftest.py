@@ -1,7 +1,9 @@
-"""Shared fixtures: a seeded generator and the repository's paths."""
+"""Shared fixtures: a seeded generator, the repository's paths, and the browser."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,3 +16,25 @@ BOOK = ROOT / "book"
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+def _find_chromium() -> str | None:
+    """The system Chromium: $CHROMIUM, else chromium / chromium-browser on PATH."""
+    candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser"]
+    for name in filter(None, candidates):
+        path = shutil.which(name) or (name if Path(name).is_file() else None)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of the Chromium the browser tests drive; a missing one fails under CI=true."""
+    path = _find_chromium()
+    if path is None:
+        message = "no Chromium found (install Debian's chromium or set CHROMIUM)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + "; CI=true requires the browser tests to run")
+        pytest.skip(message)
+    return path
