@@ -40,11 +40,12 @@ def _softplus(x: Array) -> Array:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
 
 
 def _normal_cdf(x: Array) -> Array:
-    return 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+    # erfc, not 1 + erf: in the left tail 1 + erf(.) cancels to a few significant digits.
+    return 0.5 * _erfc(-x / math.sqrt(2.0))
 
 
 def _normal_pdf(x: Array) -> Array:

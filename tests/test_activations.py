@@ -138,3 +138,11 @@ def test_unknown_name_lists_valid_names():
 def test_bad_input_gets_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_gelu_is_accurate_in_the_left_tail():
+    # Phi(-6) = 9.8659e-10 and Phi(-8) = 6.2210e-16 (normal tail tables); x * Phi(x) with
+    # Phi from 1 + erf would keep about one significant digit at x = -8.
+    x = np.array([-8.0, -6.0])
+    expected = x * np.array([6.2210e-16, 9.8659e-10])
+    np.testing.assert_allclose(ACTIVATIONS["gelu"].fn(x), expected, rtol=1e-4)
