@@ -1,0 +1,29 @@
+"""The code, tests and notebooks are ruff clean and ruff formatted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+RUFF = Path(sys.executable).parent / "ruff"
+TARGETS = ["helpers", "tests", "book", "benchmarks", "_ext"]
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    present = [t for t in TARGETS if (ROOT / t).exists()]
+    return subprocess.run(
+        [str(RUFF), *args, *present], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_check_passes():
+    result = _ruff("check", "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_applied():
+    result = _ruff("format", "--check", "--no-cache")
+    assert result.returncode == 0, result.stdout + result.stderr
