@@ -308,6 +308,17 @@ class ExplorerOutput:
 
 
 _STATIC_TEMPLATE = """<div class="nnfb-static-explorer" id="{uid}" data-explorer="{name}">
+<style>
+.nnfb-static-explorer .nnfb-controls {{
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em 1.8em; margin-bottom: 0.6em;
+}}
+.nnfb-static-explorer .nnfb-control {{
+  display: inline-flex; align-items: center; gap: 0.5em; white-space: nowrap; margin: 0;
+}}
+.nnfb-static-explorer .nnfb-value {{
+  min-width: 2.5em; font-variant-numeric: tabular-nums; color: #555;
+}}
+</style>
 <div class="nnfb-controls">{controls}</div>
 <img class="nnfb-frame" src="{src}" alt="{alt}" style="max-width:100%">
 <script type="application/json" class="nnfb-frames">{data}</script>
