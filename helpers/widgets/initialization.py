@@ -129,15 +129,15 @@ def _build(fig: Figure) -> dict[str, Any]:
     art["std_labels"] = FixedFormatter([""] * NUM_LAYERS)
     ax_a.set_yticks(range(NUM_LAYERS))
     ax_a.yaxis.set_major_formatter(art["std_labels"])
-    ax_a.tick_params(axis="y", labelsize=7)
-    ax_a.set_ylabel("std of a, layers 1 (top) to 10", fontsize=8)
+    ax_a.tick_params(axis="y", labelsize=8)
+    ax_a.set_ylabel("std of a, layers 1 (top) to 10", fontsize=9)
     ax_g.set_xlim(*GRAD_RANGE)
     ax_g.set_xticks([-8, -4, 0, 4, 8])
     ax_g.set_xlabel("log10 |dL/da|")
-    ax_g.set_title("gradients", fontsize=9)
+    ax_g.set_title("gradients", fontsize=10)
     fig.suptitle(
         f"live sample: {LIVE_ROWS} rows, widths {LIVE_WIDTHS[0]} to {LIVE_WIDTHS[-1]}",
-        fontsize=8,
+        fontsize=9,
         y=0.985,
     )
     return art
@@ -180,7 +180,7 @@ def draw_init(fig: Figure, activation: str, scheme: str, scale: float) -> None:
         "xavier": f"Xavier x {scale:.3g}",
         "he": f"He x {scale:.3g}",
     }
-    ax_a.set_title(f"{activation}, {names[scheme]}", fontsize=9)
+    ax_a.set_title(f"{activation}, {names[scheme]}", fontsize=10)
 
 
 def init_explorer() -> Explorer:
@@ -196,5 +196,5 @@ def init_explorer() -> Explorer:
             ),
         ],
         height=4.0,
-        static_dpi=64,
+        static_dpi=90,
     )
