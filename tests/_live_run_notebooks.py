@@ -1,0 +1,64 @@
+"""Execute notebooks top to bottom with nbclient, each in its own folder, and report.
+
+Run by tests/test_binder.py with the python of a fresh environment:
+``python _live_run_notebooks.py NOTEBOOK...``. It prints one JSON object per line:
+first ``{"kernel": sys.executable of the kernel}``, then for each notebook
+``{"notebook", "seconds", "error"}``, where error is None or the failing cell's report.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+KERNEL = "python3"
+TIMEOUT = 600  # seconds for one cell
+
+
+def _run(nb: nbformat.NotebookNode, folder: Path) -> None:
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=TIMEOUT,
+        startup_timeout=60,
+        resources={"metadata": {"path": str(folder)}},
+    )
+    client.execute()
+
+
+def kernel_executable() -> str:
+    """sys.executable inside a kernel started the way the notebooks' kernels are."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable, end='')"))
+    _run(nb, Path.cwd())
+    return "".join(o.get("text", "") for o in nb.cells[0].outputs)
+
+
+def main(paths: list[str]) -> int:
+    print(json.dumps({"kernel": kernel_executable()}), flush=True)
+    failed = 0
+    for name in paths:
+        path = Path(name).resolve()
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        error = None
+        try:
+            _run(nb, path.parent)
+        except CellExecutionError as exc:
+            error = str(exc)
+        except Exception as exc:  # a dead kernel or a timeout: report it, go on
+            error = f"{type(exc).__name__}: {exc}"
+        failed += error is not None
+        seconds = time.perf_counter() - start
+        print(json.dumps({"notebook": name, "seconds": seconds, "error": error}), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

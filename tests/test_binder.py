@@ -1,0 +1,139 @@
+"""Binder: the repository runs from requirements.txt alone, and the launch buttons
+point at it.
+
+The slow test builds a fresh virtual environment from requirements.txt (no test
+extras), as Binder does, and executes every notebook of the table of contents with
+nbclient in that environment's kernel, each notebook in its own folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from conftest import ROOT
+
+RUNNER = Path(__file__).with_name("_live_run_notebooks.py")
+#: Variables that would let the fresh environment see the test environment or the
+#: user's Jupyter and IPython setup.
+_LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX", "MPLBACKEND")
+_LEAKY_PREFIXES = ("JUPYTER", "IPYTHON")
+
+
+def _config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def toc_notebooks() -> list[Path]:
+    """Every notebook that _toc.yml lists, in the book's order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
+
+
+def fresh_env(venv: Path, home: Path) -> dict[str, str]:
+    """os.environ as if only ``venv`` were active, with empty Jupyter and IPython
+    configuration in ``home``."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in _LEAKY and not k.startswith(_LEAKY_PREFIXES)
+    }
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
+    for var, sub in [
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+    ]:
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    return env
+
+
+def test_runtime_txt_pins_python_311_or_newer():
+    pin = (ROOT / "runtime.txt").read_text(encoding="utf-8").strip()
+    match = re.fullmatch(r"python-3\.(\d+)(\.\d+)?", pin)
+    assert match, f"runtime.txt must read python-3.x, got {pin!r}"
+    assert int(match.group(1)) >= 11, f"runtime.txt pins {pin}, need python-3.11 or newer"
+
+
+def test_launch_buttons_open_jupyterlab_and_come_from_one_repository_setting():
+    config = _config()
+    repo = config.get("repository", {})
+    url, branch = repo.get("url", ""), repo.get("branch", "")
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), f"repository.url: {url!r}"
+    assert branch, "repository.branch is empty"
+    # _config.yml sits at the repository's root, so the launch paths need no prefix.
+    assert repo.get("path_to_book", "") in ("", "."), repo
+    buttons = config.get("launch_buttons", {})
+    assert buttons.get("notebook_interface") == "jupyterlab", buttons
+    assert str(buttons.get("binderhub_url", "")).startswith("https://"), buttons
+    # Nothing else names the repository or a launch address: a fork changes one place.
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert text.count(url) == 1, f"{url} is repeated in _config.yml"
+    options = config.get("sphinx", {}).get("config", {}).get("html_theme_options", {})
+    overrides = {"repository_url", "repository_branch", "launch_buttons"} & set(options)
+    assert not overrides, f"html_theme_options overrides {sorted(overrides)}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"repository:\s*\n\s*url: \S+\s*\n\s*branch: \S+", readme), (
+        "README.md must show how a fork sets repository.url and branch"
+    )
+
+
+def test_the_table_of_contents_lists_notebooks():
+    assert len(toc_notebooks()) >= 8
+
+
+def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
+    tmp_path: Path, record_property: Callable[[str, object], None]
+):
+    venv, home = tmp_path / "venv", tmp_path / "home"
+    env = fresh_env(venv, home)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env, timeout=300)
+    pip = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--progress-bar", "off", "-r", "requirements.txt"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    install_seconds = time.perf_counter() - start
+    assert pip.returncode == 0, f"pip install -r requirements.txt failed:\n{pip.stderr[-5000:]}"
+
+    notebooks = [str(p.relative_to(ROOT)) for p in toc_notebooks()]
+    start = time.perf_counter()
+    run = subprocess.run(
+        [str(venv / "bin" / "python"), str(RUNNER), *notebooks],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    run_seconds = time.perf_counter() - start
+    reports = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert reports and "kernel" in reports[0], f"the runner failed:\n{run.stderr[-5000:]}"
+    kernel = Path(reports[0]["kernel"])
+    assert kernel.parent == venv / "bin", f"the kernel ran {kernel}, not the fresh environment"
+
+    results = {r["notebook"]: r for r in reports[1:]}
+    lines = [f"fresh environment: venv + pip install {install_seconds:.0f} s"]
+    lines += [f"  {name}: {r['seconds']:.1f} s" for name, r in results.items()]
+    lines.append(f"  all notebooks: {run_seconds:.0f} s (with kernel start-up)")
+    print("\n".join(lines))
+    record_property("install_seconds", round(install_seconds, 1))
+    record_property("notebook_seconds", {n: round(r["seconds"], 1) for n, r in results.items()})
+    assert list(results) == notebooks, f"not every notebook ran:\n{run.stderr[-5000:]}"
+    failed = {name: r["error"] for name, r in results.items() if r["error"]}
+    assert not failed, "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
+    assert run.returncode == 0, run.stderr[-5000:]
