@@ -180,7 +180,9 @@ def test_logistic_matches_sigmoid_derivative(x, w, b):
     s = 1.0 / (1.0 + math.exp(-(w * x + b)))
     expected = np.array([w, x, 1.0]) * s * (1 - s)
     got = np.array([xs.grad, ws.grad, bs.grad])
-    assert rel_error(got, expected) < 1e-12, (got, expected)
+    # Both sides are exact formulas, but 1 - s loses digits when s is near 1 (about
+    # 1e-12 relative at w x + b = 10), so allow a few hundred ulps more than that.
+    assert rel_error(got, expected) < 1e-9, (got, expected)
 
 
 # --- backward() ---------------------------------------------------------------------
