@@ -1,7 +1,8 @@
 """Execute notebooks top to bottom with nbclient, each in its own folder, and report.
 
 Run by tests/test_binder.py with the python of a fresh environment:
-``python _live_run_notebooks.py NOTEBOOK...``. It prints one JSON object per line:
+``python _live_run_notebooks.py [--save DIR] NOTEBOOK...``. With ``--save`` each executed
+notebook is written to DIR under its own file name. It prints one JSON object per line:
 first ``{"kernel": sys.executable of the kernel}``, then for each notebook
 ``{"notebook", "seconds", "error"}``, where error is None or the failing cell's report.
 """
@@ -41,6 +42,10 @@ def kernel_executable() -> str:
 
 
 def main(paths: list[str]) -> int:
+    save = None
+    if paths[:1] == ["--save"]:
+        save, paths = Path(paths[1]), paths[2:]
+        save.mkdir(parents=True, exist_ok=True)
     print(json.dumps({"kernel": kernel_executable()}), flush=True)
     failed = 0
     for name in paths:
@@ -55,6 +60,8 @@ def main(paths: list[str]) -> int:
         except Exception as exc:  # a dead kernel or a timeout: report it, go on
             error = f"{type(exc).__name__}: {exc}"
         failed += error is not None
+        if save is not None:
+            nbformat.write(nb, save / path.name)
         seconds = time.perf_counter() - start
         print(json.dumps({"notebook": name, "seconds": seconds, "error": error}), flush=True)
     return 1 if failed else 0

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -90,10 +91,11 @@ def test_the_table_of_contents_lists_notebooks():
     assert len(toc_notebooks()) >= 8
 
 
-def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
-    tmp_path: Path, record_property: Callable[[str, object], None]
-):
-    venv, home = tmp_path / "venv", tmp_path / "home"
+@pytest.fixture(scope="module")
+def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every notebook executed in a fresh environment made from requirements.txt."""
+    tmp_path = tmp_path_factory.mktemp("binder")
+    venv, home, executed = tmp_path / "venv", tmp_path / "home", tmp_path / "executed"
     env = fresh_env(venv, home)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env, timeout=300)
@@ -112,7 +114,7 @@ def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
     notebooks = [str(p.relative_to(ROOT)) for p in toc_notebooks()]
     start = time.perf_counter()
     run = subprocess.run(
-        [str(venv / "bin" / "python"), str(RUNNER), *notebooks],
+        [str(venv / "bin" / "python"), str(RUNNER), "--save", str(executed), *notebooks],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -122,6 +124,23 @@ def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
     )
     run_seconds = time.perf_counter() - start
     reports = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    return {
+        "venv": venv,
+        "run": run,
+        "reports": reports,
+        "notebooks": notebooks,
+        "executed": executed,
+        "install_seconds": install_seconds,
+        "run_seconds": run_seconds,
+    }
+
+
+def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
+    fresh_run: dict, record_property: Callable[[str, object], None]
+):
+    venv, run, reports = fresh_run["venv"], fresh_run["run"], fresh_run["reports"]
+    notebooks = fresh_run["notebooks"]
+    install_seconds, run_seconds = fresh_run["install_seconds"], fresh_run["run_seconds"]
     assert reports and "kernel" in reports[0], f"the runner failed:\n{run.stderr[-5000:]}"
     kernel = Path(reports[0]["kernel"])
     assert kernel.parent == venv / "bin", f"the kernel ran {kernel}, not the fresh environment"
@@ -137,3 +156,58 @@ def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
     failed = {name: r["error"] for name, r in results.items() if r["error"]}
     assert not failed, "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
     assert run.returncode == 0, run.stderr[-5000:]
+
+
+def _text_outputs(nb: dict) -> list[tuple[int, str, str]]:
+    """(code cell, kind, text) of every textual output: prints, reprs, Markdown, glued values.
+
+    Images, HTML (it holds a per-run element id) and widget views (a per-run model id)
+    are left out; every number a reader sees is in one of the kept kinds.
+    """
+    kept = ("text/plain", "text/markdown", "application/papermill.record/text/plain")
+    found = []
+    code_cells = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    for i, cell in enumerate(code_cells):
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                found.append((i, out["name"], out["text"]))
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                continue
+            found += [(i, kind, data[kind]) for kind in kept if kind in data]
+    return found
+
+
+def test_two_executions_give_identical_text_and_glued_values(fresh_run: dict):
+    """The fresh environment's run against the book build's run of the same code."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    cache_dir = ROOT / "_build" / ".jupyter_cache"
+    if not cache_dir.is_dir():
+        message = "no book build to compare with (build the book first)"
+        if in_ci:
+            pytest.fail(message)
+        pytest.skip(message)
+    cache = get_cache(str(cache_dir))
+    compared = []
+    for name in fresh_run["notebooks"]:
+        source = nbformat.read(ROOT / name, as_version=4)
+        try:
+            record = cache.match_cache_notebook(source)
+        except KeyError:
+            continue  # the build ran other code: nothing to compare
+        built = cache.get_cache_bundle(record.pk).nb
+        fresh = nbformat.read(fresh_run["executed"] / Path(name).name, as_version=4)
+        ours, theirs = _text_outputs(fresh), _text_outputs(built)
+        diff = [(a, b) for a, b in zip(ours, theirs, strict=False) if a != b]
+        assert len(ours) == len(theirs) and not diff, (
+            f"{name}: outputs differ between two executions, first: {diff[:1]}"
+        )
+        compared.append(name)
+    print(f"identical text outputs and glued values in {len(compared)} notebooks")
+    if in_ci:
+        assert compared == fresh_run["notebooks"], "the build's cache misses some notebooks"
+    elif not compared:
+        pytest.skip("the book build ran other code than the notebooks now hold")
