@@ -113,7 +113,8 @@ def propagate(activation: str, scheme: str, scale: float) -> tuple[list[np.ndarr
 
 def _build(fig: Figure) -> dict[str, Any]:
     # Few text objects on purpose: drawing text is most of the cost of a frame.
-    ax_a, ax_g = fig.subplots(1, 2, sharey=True)
+    # No sharey: sharing makes every label placement measure the sibling's tick labels.
+    ax_a, ax_g = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.15, right=0.98, top=0.83, bottom=0.13, wspace=0.12)
     colors = colormaps["viridis"](np.linspace(0.0, 0.85, NUM_LAYERS))
     art: dict[str, Any] = {"axes": (ax_a, ax_g), "lines": ([], [])}
@@ -126,15 +127,17 @@ def _build(fig: Figure) -> dict[str, Any]:
             )
             art["lines"][k].append(line)
         ax.set_ylim(-0.2, NUM_LAYERS)
+        ax.title.set_y(1.0)  # a fixed title position skips a layout pass per frame
     art["std_labels"] = FixedFormatter([""] * NUM_LAYERS)
     ax_a.set_yticks(range(NUM_LAYERS))
     ax_a.yaxis.set_major_formatter(art["std_labels"])
     ax_a.tick_params(axis="y", labelsize=8)
     ax_a.set_ylabel("std of a, layers 1 (top) to 10", fontsize=9)
+    ax_g.set_yticks([])
     ax_g.set_xlim(*GRAD_RANGE)
     ax_g.set_xticks([-8, -4, 0, 4, 8])
     ax_g.set_xlabel("log10 |dL/da|")
-    ax_g.set_title("gradients", fontsize=10)
+    ax_g.set_title("gradients", fontsize=10, y=1.0)
     fig.suptitle(
         f"live sample: {LIVE_ROWS} rows, widths {LIVE_WIDTHS[0]} to {LIVE_WIDTHS[-1]}",
         fontsize=9,
@@ -180,7 +183,7 @@ def draw_init(fig: Figure, activation: str, scheme: str, scale: float) -> None:
         "xavier": f"Xavier x {scale:.3g}",
         "he": f"He x {scale:.3g}",
     }
-    ax_a.set_title(f"{activation}, {names[scheme]}", fontsize=10)
+    ax_a.set_title(f"{activation}, {names[scheme]}", fontsize=10, y=1.0)
 
 
 def init_explorer() -> Explorer:
