@@ -71,7 +71,7 @@ def draw_activation(fig: Figure, activation: str, alpha: float, x_range: float) 
         lo, hi = min(values.min(), 0.0), max(values.max(), 1.0 if k else 0.0)
         pad = 0.08 * (hi - lo) + 1e-9
         ax.set_ylim(lo - pad, hi + pad)
-        ax.set_title(f"{what}: {shown}")
+        ax.set_title(f"{what}: {shown}", y=1.0)  # fixed: no title layout pass per frame
 
 
 def _canonical(params: dict[str, Any]) -> dict[str, Any]:
