@@ -15,7 +15,7 @@ def _quick_start() -> list[str]:
 def test_readme_quick_start_has_two_commands():
     commands = _quick_start()
     assert len(commands) == 2, commands
-    assert commands[0].endswith("jupyter-book build . -W -n --keep-going")
+    assert commands[0].endswith("-m editions")
     assert commands[1].endswith("-m pytest")
 
 

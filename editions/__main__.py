@@ -1,0 +1,35 @@
+"""``python -m editions``: the HTML book, the browser edition, the student edition."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_book() -> None:
+    """The HTML book, warnings as errors (the same command CI has always run)."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+def main() -> int:
+    steps = [("HTML book", build_book)]
+    for name, step in steps:
+        start = time.perf_counter()
+        try:
+            step()
+        except subprocess.CalledProcessError as error:
+            print(f"editions: the {name} failed (exit {error.returncode})", file=sys.stderr)
+            return error.returncode or 1
+        print(f"editions: {name} built in {time.perf_counter() - start:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
