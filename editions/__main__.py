@@ -18,8 +18,15 @@ def build_book() -> None:
     subprocess.run(command, check=True, cwd=ROOT)
 
 
+def build_lite() -> None:
+    """The in-browser edition, into _build/html/lite (after the book: it lives in the site)."""
+    from editions import lite
+
+    lite.build()
+
+
 def main() -> int:
-    steps = [("HTML book", build_book)]
+    steps = [("HTML book", build_book), ("in-browser edition", build_lite)]
     for name, step in steps:
         start = time.perf_counter()
         try:

