@@ -114,10 +114,15 @@ def download_wheels(downloads: Path, requirements: list[str]) -> list[Path]:
 
 
 def build_helpers_wheel(downloads: Path) -> Path:
-    """A wheel of this repository's helpers package."""
-    target = downloads / "helpers-wheel"
-    shutil.rmtree(target, ignore_errors=True)
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", target, ROOT)
+    """A wheel of this repository's helpers package, built from a copy (no build/ here)."""
+    source, target = downloads / "helpers-src", downloads / "helpers-wheel"
+    for folder in (source, target):
+        shutil.rmtree(folder, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", target, source)
     (wheel,) = target.glob("*.whl")
     return wheel
 

@@ -1,0 +1,296 @@
+"""The in-browser edition (JupyterLite with the Pyodide kernel), offline, in Chromium.
+
+The built site (``_build/html``, with the edition in ``lite/``, both made by
+``python -m editions``) is served on 127.0.0.1; every request to another host is
+aborted and recorded. For each chapter Chromium opens the chapter page, follows its
+launch button, runs all cells (Run > Run All Cells) and waits. A chapter passes when no
+cell shows an error, at least one figure is shown, moving a slider of its explorer
+redraws the figure, the rendered Markdown shows no MyST source, and no request left
+127.0.0.1. The build-level checks read the generated ``jupyter-lite.json`` and
+``pyodide-lock.json``; the verification step is tried once on a tampered file.
+Screenshots go to tests/screenshots/lite/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import re
+import shutil
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import ROOT
+from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
+from test_live_jupyter import JS_RUN_STATE, RUN_ALL_TIMEOUT, frame, move
+
+from editions import lite
+from editions.live import PLACEHOLDER
+from helpers import widgets
+
+SITE = ROOT / "_build" / "html"
+LITE = SITE / "lite"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "lite"
+CHAPTERS = [p.name for p in lite.chapters()]
+OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
+REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
+# MyST source that must not survive rendering: roles, directive fences and their
+# options, target labels.
+RAW_MYST = re.compile(
+    r"\{[a-z][\w:-]*\}`|^\s*(?:```|:::)\s*\{[\w-]+\}|^\s*:(?:class|label|name):|^\s*\([\w-]+\)=\s*$",
+    flags=re.M,
+)
+JS_MARKDOWN = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
+  .map(cell => (cell.querySelector('.jp-RenderedMarkdown, .myst') || cell).innerText)"""
+
+
+# --- the build ------------------------------------------------------------------------
+
+
+def _lite_config() -> dict:
+    path = LITE / "jupyter-lite.json"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: build the site first (python -m editions)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_lite_config_is_offline():
+    """jupyter-lite.json points the kernel at the site's own Pyodide, never at PyPI."""
+    data = _lite_config()["jupyter-config-data"]
+    kernel = data["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js", kernel
+    assert kernel["disablePyPIFallback"] is True, kernel
+    assert all(url.startswith("./") for url in kernel.get("pipliteUrls", [])), kernel
+    assert (LITE / kernel["pyodideUrl"]).is_file()
+    for extension in data["federated_extensions"]:
+        assert "//" not in extension["load"], extension
+    assert lite.check_output(LITE) == kernel
+
+
+def test_the_lock_lists_only_files_the_site_holds():
+    """Every package of the site's pyodide-lock.json is there, with its sha256."""
+    folder = LITE / "static" / "pyodide"
+    lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+    assert lock["info"]["version"] == lite.PYODIDE
+    for name, entry in lock["packages"].items():
+        path = folder / entry["file_name"]
+        assert path.is_file(), f"{name}: {entry['file_name']} is not in the site"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], name
+    for name in ["numpy", "matplotlib", "ipywidgets", "comm", "jupyterlab-widgets"]:
+        assert name in lock["packages"], f"{name} is not in the lock"
+    helpers = [e for e in lock["packages"].values() if e["imports"] == ["helpers"]]
+    assert len(helpers) == 1, "the helpers wheel is not in the lock"
+    versions = {n: lock["packages"][n]["version"] for n in ["numpy", "matplotlib"]}
+    assert versions == {"numpy": "2.0.2", "matplotlib": "3.8.4"}, versions
+
+
+def test_every_chapter_is_in_the_lite_contents():
+    listing = json.loads((LITE / "api" / "contents" / "book" / "all.json").read_text())
+    names = {item["name"] for item in listing["content"]}
+    assert set(CHAPTERS) <= names, sorted(set(CHAPTERS) - names)
+
+
+def _package_wheel(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(lite.PACKAGE_DIR + name, data)
+    return path
+
+
+def test_verification_takes_matching_files_and_refuses_a_mismatch(tmp_path: Path):
+    good, bad = b"the real package", b"a tampered package"
+    lock = {
+        "packages": {
+            "a": {"file_name": "a-1.0-py3-none-any.whl", "sha256": hashlib.sha256(good).hexdigest()}
+        }
+    }
+    dest = tmp_path / "out"
+    dest.mkdir()
+    wheel = _package_wheel(tmp_path / "good.whl", {"a-1.0-py3-none-any.whl": good})
+    assert lite.take_verified_packages(lock, ["a"], wheel, dest) == 1
+    assert (dest / "a-1.0-py3-none-any.whl").read_bytes() == good
+    wheel = _package_wheel(tmp_path / "bad.whl", {"a-1.0-py3-none-any.whl": bad})
+    with pytest.raises(RuntimeError, match="sha256 differs"):
+        lite.take_verified_packages(lock, ["a"], wheel, tmp_path)
+    wheel = _package_wheel(tmp_path / "empty.whl", {})
+    with pytest.raises(RuntimeError, match="missing"):
+        lite.take_verified_packages(lock, ["a"], wheel, tmp_path)
+
+
+def test_raw_myst_pattern_catches_source_and_passes_prose():
+    """The pattern the browser check uses finds MyST source and leaves prose alone."""
+    for raw in ["see {term}`gradient`", "```{exercise}", ":class: dropdown", "(ch-backprop)="]:
+        assert RAW_MYST.search(raw), raw
+    assert not RAW_MYST.search("The loss E = 0.298 falls (see Section 4.2) {as expected}.")
+
+
+# --- the browser ----------------------------------------------------------------------
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A copy of the built site (safe from a rebuild meanwhile) served on 127.0.0.1."""
+    _lite_config()
+    for chapter in CHAPTERS:
+        page = SITE / "book" / chapter.replace(".ipynb", ".html")
+        if not page.is_file():
+            pytest.fail(f"{page} is missing: build the site first (python -m editions)")
+    copy = tmp_path_factory.mktemp("site") / "html"
+    shutil.copytree(SITE, copy)
+    handler = functools.partial(_Quiet, directory=str(copy))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """Headless Chromium that can resolve no host but 127.0.0.1."""
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    args += ["--disable-component-update", "--no-first-run", "--disable-sync"]
+    args += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
+    """Open the chapter's HTML page and follow its launch button; the lite page."""
+    page.goto(f"{site}/book/{chapter.replace('.ipynb', '.html')}")
+    page.locator(".dropdown-launch-buttons button").click()
+    link = page.locator(".dropdown-launch-buttons a", has_text="JupyterLite")
+    with page.context.expect_page() as opened:
+        link.click()
+    lite_page = opened.value
+    lite_page.set_default_timeout(OPEN_TIMEOUT * 1000)
+    return lite_page
+
+
+def code_cells(chapter: str) -> int:
+    notebook = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))
+    return sum(cell["cell_type"] == "code" for cell in notebook["cells"])
+
+
+def run_all(page: Page, chapter: str) -> None:
+    """Run > Run All Cells once the notebook is open; wait until every code cell ran."""
+    # Run All acts on the notebook in focus: wait until all of it is shown and its
+    # kernel has started.
+    expected = code_cells(chapter)
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
+        arg=expected,
+        timeout=OPEN_TIMEOUT * 1000,
+    )
+    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=OPEN_TIMEOUT * 1000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    try:
+        state = page.wait_for_function(JS_RUN_STATE, timeout=RUN_ALL_TIMEOUT * 1000, polling=500)
+    except PlaywrightTimeout:
+        prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s; prompts: {prompts}")
+    assert state.json_value() == "done", state.json_value()
+
+
+def slide_once(page: Page, explorer_name: str) -> None:
+    """Drag the first slider of the explorer; its image must be redrawn."""
+    explorer = getattr(widgets, EXPLORER_NAMES[explorer_name])()
+    root = page.locator(f".nnfb-explorer-{explorer.name}")
+    assert root.count() == 1, f"expected one {explorer.name} explorer, found {root.count()}"
+    root.scroll_into_view_if_needed()
+    spec = next(c for c in explorer.controls if isinstance(c, widgets.Slider))
+    control = root.locator(f".nnfb-control-{spec.name}")
+    before = frame(root)
+    move(page, control, spec, explorer.params()[spec.name])
+    js_replaced = "([root, src]) => root.querySelector('img.nnfb-image').src !== src"
+    page.wait_for_function(
+        js_replaced, arg=[root.element_handle(), before.src], timeout=REDRAW_TIMEOUT * 1000
+    )
+    time.sleep(0.5)  # the frame is complete once its src is set; keep the shot readable
+    after = frame(root)
+    assert after.png != before.png, f"{explorer.name}: moving {spec.name} left the same image"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    root.screenshot(path=SCREENSHOTS / f"{explorer.name}-moved.png")
+
+
+#: explorer name -> its factory in helpers.widgets
+EXPLORER_NAMES = {
+    getattr(widgets, factory)().name: factory
+    for factories in EXPLORER_CHAPTERS.values()
+    for factory in factories
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_the_browser_offline(browser: Browser, site: str, chapter: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_local(route):  # noqa: ANN001 - Playwright's Route
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    context.on(
+        "request",
+        lambda r: outside.append(r.url) if urlsplit(r.url).hostname != "127.0.0.1" else None,
+    )
+    timings = {}
+    try:
+        page = context.new_page()
+        start = time.perf_counter()
+        lite_page = launch_from_chapter_page(page, site, chapter)
+        run_all(lite_page, chapter)
+        timings["open + run all"] = time.perf_counter() - start
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        lite_page.screenshot(path=SCREENSHOTS / f"{chapter}.png")
+
+        errors = lite_page.locator(
+            ".jp-Notebook [data-mime-type='application/vnd.jupyter.error']"
+        ).all_inner_texts()
+        assert not errors, f"{chapter}: error output:\n" + "\n".join(e[:2000] for e in errors)
+        figures = lite_page.locator(".jp-Notebook .jp-OutputArea-output img").count()
+        assert figures >= 1, f"{chapter}: no figure is shown"
+
+        markdown = lite_page.evaluate(JS_MARKDOWN)
+        assert markdown, f"{chapter}: no rendered Markdown found"
+        raw = [m.group(0) for text in markdown for m in RAW_MYST.finditer(text)]
+        assert not raw, f"{chapter}: raw MyST in the rendered Markdown: {raw[:10]}"
+        # Reported, not asserted: the Pyodide kernel does not answer inline expressions
+        # (execute_request user_expressions), so their placeholders stay.
+        timings["placeholders left"] = sum(t.count(PLACEHOLDER) for t in markdown)
+
+        for factory in EXPLORER_CHAPTERS.get(chapter, []):
+            start = time.perf_counter()
+            slide_once(lite_page, getattr(widgets, factory)().name)
+            timings["slider redraw"] = time.perf_counter() - start
+    finally:
+        context.close()
+    assert not outside, f"{chapter}: requests left 127.0.0.1: {sorted(set(outside))[:10]}"
+    print(f"lite {chapter}: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
