@@ -31,7 +31,7 @@ from conftest import ROOT
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
-from test_live_jupyter import JS_RUN_STATE, RUN_ALL_TIMEOUT, frame, move
+from test_live_jupyter import RUN_ALL_TIMEOUT, frame, move
 
 from editions import lite
 from editions.live import PLACEHOLDER
@@ -49,6 +49,20 @@ RAW_MYST = re.compile(
     r"\{[a-z][\w:-]*\}`|^\s*(?:```|:::)\s*\{[\w-]+\}|^\s*:(?:class|label|name):|^\s*\([\w-]+\)=\s*$",
     flags=re.M,
 )
+# Done when the kernel is idle and every shown prompt is numbered (folded solution cells
+# show no prompt); an error stops Run All, so a traceback ends the wait.
+JS_RUN_STATE = """() => {
+  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
+    if (out.textContent.includes('Traceback (most recent call last)')) {
+      return 'error: ' + out.textContent.slice(0, 3000);
+    }
+  }
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim()).filter(p => p);
+  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some(item => item.textContent.includes('| Idle'));
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle ? 'done' : false;
+}"""
 JS_MARKDOWN = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
   .map(cell => (cell.querySelector('.jp-RenderedMarkdown, .myst') || cell).innerText)"""
 
