@@ -147,6 +147,7 @@ def histograms(
             raise ValueError(f"arrays[{i}] is empty")
         check_finite(a, f"arrays[{i}]")
         scaled = (np.clip(a, lo, hi) - lo) * (bins / (hi - lo))
-        index = np.minimum(scaled.astype(np.int64), bins - 1)
+        # intp, not int64: bincount takes the platform's index type (32 bits in the browser).
+        index = np.minimum(scaled.astype(np.intp), bins - 1)
         fractions[i] = np.bincount(index, minlength=bins) / a.size
     return edges, fractions

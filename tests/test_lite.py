@@ -237,6 +237,8 @@ def slide_once(page: Page, explorer_name: str) -> None:
     spec = next(c for c in explorer.controls if isinstance(c, widgets.Slider))
     control = root.locator(f".nnfb-control-{spec.name}")
     before = frame(root)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    root.screenshot(path=SCREENSHOTS / f"{explorer.name}-before.png")
     move(page, control, spec, explorer.params()[spec.name])
     js_replaced = "([root, src]) => root.querySelector('img.nnfb-image').src !== src"
     page.wait_for_function(
@@ -245,7 +247,6 @@ def slide_once(page: Page, explorer_name: str) -> None:
     time.sleep(0.5)  # the frame is complete once its src is set; keep the shot readable
     after = frame(root)
     assert after.png != before.png, f"{explorer.name}: moving {spec.name} left the same image"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=SCREENSHOTS / f"{explorer.name}-moved.png")
 
 
