@@ -31,10 +31,13 @@ SITE = ROOT / "_build" / "html"
 RESULTS = ROOT / "benchmarks" / "results" / "lite.json"
 FIRST_VISIT_BUDGET_MB = 45.0
 WARM_RUN_ALL_BUDGET_S = 30.0
+# Every shown prompt numbered (folded solution cells show none) and the kernel idle.
 JS_DONE = """() => {
-  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-  const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || '');
-  return cells.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p));
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim()).filter(p => p);
+  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some(item => item.textContent.includes('| Idle'));
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle;
 }"""
 
 
@@ -100,7 +103,10 @@ def main() -> int:
             context.close()
             rows[chapter] = {"cold_s": cold, "warm_s": warm, "first_visit_bytes": fetched}
             megabytes = fetched / 1e6
-            print(f"{chapter}: cold {cold:.1f} s, warm {warm:.1f} s, fetched {megabytes:.1f} MB")
+            print(
+                f"{chapter}: cold {cold:.1f} s, warm {warm:.1f} s, fetched {megabytes:.1f} MB",
+                flush=True,
+            )
         browser.close()
     server.shutdown()
     size = sum(p.stat().st_size for p in lite.rglob("*") if p.is_file())
