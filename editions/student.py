@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -54,7 +55,9 @@ SOLUTION_START = re.compile(
 SOLUTION_END = re.compile(
     r"^(?P<fence>`{3,})\{solution-end\}[^\n]*\n(?:[^\n]*\n)*?(?P=fence)[ \t]*(?:\n|$)", re.M
 )
-EXERCISE_LABEL = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", re.M)
+EXERCISE_LABEL = re.compile(
+    r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", re.M
+)
 
 NOTE = (
     "**Student edition.** This chapter's exercises come without their solutions. Under "
@@ -158,9 +161,7 @@ def _bound_names(statements: list[ast.stmt]) -> list[str]:
 def _read_names(node: ast.AST) -> list[str]:
     """Names a statement reads from outside (not those its comprehensions bind)."""
     local = {
-        n.id
-        for n in ast.walk(node)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     for n in ast.walk(node):
         if isinstance(n, ast.Lambda):
@@ -366,7 +367,9 @@ def make_zip(notebooks: list[Path], target: Path) -> Path:
     """A zip of the student notebooks with fixed dates, so that it is reproducible."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(notebooks):
-            info = zipfile.ZipInfo(f"student-notebooks/{path.name}", date_time=(2000, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                f"student-notebooks/{path.name}", date_time=(2000, 1, 1, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
@@ -377,21 +380,17 @@ def make_zip(notebooks: list[Path], target: Path) -> Path:
 
 
 def student_config() -> dict:
-    """``_config.yml`` with the student edition's overrides."""
+    """``_config.yml`` with the student edition's overrides (all of the "html" kind)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = f"{config['title']} (student edition)"
-    # Reuse the full build's executions: the sources are the same notebooks.
-    config.setdefault("execute", {})["cache"] = str(BUILD / ".jupyter_cache")
     config.pop("launch_buttons", None)  # they would open the full notebooks
     sphinx = config.setdefault("sphinx", {})
-    extensions = sphinx.setdefault("local_extensions", {})
-    extensions["student_edition"] = "_ext/"
-    # The config file lives in _build/student/, and relative extension paths would
+    # The config file is written to _build/student/; relative extension paths would
     # resolve from there.
+    extensions = sphinx.get("local_extensions", {})
     for name, folder in extensions.items():
         extensions[name] = str((ROOT / folder).resolve())
-    options = sphinx.setdefault("config", {})
-    options.update(
+    sphinx.setdefault("config", {}).update(
         student_edition=True,
         student_notebooks_dir=NOTEBOOKS_DIR,
         student_notebooks_zip=ZIP_NAME,
@@ -399,27 +398,54 @@ def student_config() -> dict:
     return config
 
 
-def build_html(output: Path = OUTPUT) -> Path:
-    """Build the student HTML book (warnings as errors) and copy it to ``output``."""
+def build_html(output: Path = OUTPUT, capture: bool = False) -> str:
+    """Build the student HTML book (warnings as errors) into ``output``; return its log.
+
+    The build starts from a copy of the full build's environment (``_build/.doctrees``)
+    when there is one, so no chapter is read or executed again: the pages are only
+    written anew, without their solutions. Without it, the build reads and executes
+    everything itself.
+    """
     work = BUILD / "student"
     work.mkdir(parents=True, exist_ok=True)
     config_path = work / "_config.yml"
     config_path.write_text(yaml.safe_dump(student_config(), sort_keys=False), encoding="utf-8")
+    doctrees = work / "_build" / ".doctrees"
+    if doctrees.exists():
+        shutil.rmtree(doctrees)
+    if (BUILD / ".doctrees" / "environment.pickle").is_file():
+        shutil.copytree(BUILD / ".doctrees", doctrees)
+    html = work / "_build" / "html"
+    if html.exists():
+        shutil.rmtree(html)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(ROOT), "--config", str(config_path)]
     command += ["--path-output", str(work), "-W", "-n", "--keep-going"]
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True, cwd=ROOT)
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        check=False,
+        text=True,
+        capture_output=capture,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    log = (result.stdout or "") + (result.stderr or "")
+    if result.returncode:
+        if capture:
+            print(log[-4000:], file=sys.stderr)
+        raise subprocess.CalledProcessError(result.returncode, command, log)
     if output.exists():
         shutil.rmtree(output)
-    shutil.copytree(work / "_build" / "html", output)
-    return output
+    shutil.copytree(html, output)
+    return log
 
 
-def build() -> None:
-    """The whole student edition under ``_build/html/student/``."""
-    output = build_html()
-    notebooks = make_student_notebooks(output / NOTEBOOKS_DIR)
-    make_zip(notebooks, output / ZIP_NAME)
-    total = sum(len(solutions(path)) for path in chapters())
-    print(f"student edition: {len(notebooks)} notebooks, {total} exercises with a check")
+def build(capture: bool = False) -> str:
+    """The whole student edition under ``_build/html/student/``; returns the HTML log."""
+    log = build_html(capture=capture)
+    notebooks = make_student_notebooks(OUTPUT / NOTEBOOKS_DIR)
+    make_zip(notebooks, OUTPUT / ZIP_NAME)
+    checked = sum(len(solutions(path)) for path in chapters())
+    print(f"student edition: {len(notebooks)} notebooks, {checked} exercises with a check")
+    return log

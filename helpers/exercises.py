@@ -47,7 +47,7 @@ def describe(value: object, limit: int = 60) -> str:
         return f"an array of shape {value.shape}"
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
         return f"the function {getattr(value, '__name__', '?')}"
-    text = repr(value)
+    text = " ".join(repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

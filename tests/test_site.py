@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
+from _student import leaks, normalise, outside_solutions, page_text, solution_fragments
 from conftest import ROOT
 from playwright.sync_api import (
     Browser,
@@ -43,7 +46,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
+from sphinx.search.en import SearchEnglish
 
+from editions import student as student_edition
 from helpers.widgets import (
     Choice,
     Explorer,
@@ -714,3 +719,88 @@ def test_explorer_checks_catch_a_broken_explorer(chromium: Browser, tmp_path: Pa
         assert expected in deaf, f"deaf explorer: {expected!r} not reported in {deaf}"
     gaps = [p for p in found["gap"] if p.startswith("combination")]
     assert gaps == ["combination 1-2: no frame"], found["gap"]
+
+
+# --- the student edition --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def student_site(build: Path) -> Path:
+    """The student edition, built after the full book, whose environment it reuses."""
+    log = ANSI.sub("", student_edition.build(capture=True))
+    problems = _build_problems(0, log)
+    if problems:
+        pytest.fail("the student build is not clean:\n" + "\n".join(problems))
+    return build / "student"
+
+
+def _search_terms(site: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """The Sphinx search index of a site: its documents, and each term's documents."""
+    text = (site / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    terms: dict[str, list[int]] = {}
+    for kind in ("terms", "titleterms"):
+        for term, docs in index[kind].items():
+            terms.setdefault(term, []).extend([docs] if isinstance(docs, int) else docs)
+    return index["docnames"], terms
+
+
+def _solution_words(chapter: Path) -> set[str]:
+    """Search-index stems of the words only a chapter's solutions contain."""
+    stemmer = SearchEnglish({})
+    outside = set(re.findall(r"\w+", outside_solutions(chapter).lower()))
+    words: set[str] = set()
+    for solution in student_edition.solutions(chapter):
+        text = "\n".join(solution.answer + solution.prose).lower()
+        words.update(w for w in re.findall(r"\w+", text) if len(w) >= 5 and w not in outside)
+    return {stemmer.stem(w) for w in words}
+
+
+@pytest.mark.build
+def test_student_html_has_exercises_but_no_solutions(student_site: Path, build: Path) -> None:
+    """No solution block, no solution text in any file, and each page links its notebook."""
+    notebooks = student_site / "notebooks"
+    for page in NOTEBOOK_PAGES:
+        chapter = ROOT / f"{page}.ipynb"
+        full = (build / f"{page}.html").read_text(encoding="utf-8")
+        html_text = (student_site / f"{page}.html").read_text(encoding="utf-8")
+        solution_block = re.compile(r'class="[^"]*\bsolution\b')
+        assert solution_block.search(full), f"{page}: the full edition shows its solutions"
+        assert not solution_block.search(html_text), f"{page}: a solution block is left"
+        exercises = len(student_edition.exercise_labels(chapter))
+        assert html_text.count('class="exercise') == exercises == full.count('class="exercise')
+        link = f'href="../notebooks/{chapter.name}"'
+        assert link in html_text and (notebooks / chapter.name).is_file(), page
+        fragments = solution_fragments(chapter)
+        assert leaks(page_text(full), fragments), f"{page}: the finder finds nothing"
+        assert not leaks(page_text(html_text), fragments), page
+    fragments = {
+        f"{path.stem} {label}": items
+        for path in student_edition.chapters()
+        for label, items in solution_fragments(path).items()
+    }
+    for path in sorted(student_site.rglob("*")):
+        if path.suffix in {".html", ".js", ".txt", ".json"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found = leaks(page_text(text) if path.suffix == ".html" else normalise(text), fragments)
+            assert not found, f"{path.relative_to(student_site)}: {found[:3]}"
+    assert not (student_site / "_sources").exists(), "page sources would be the full notebooks"
+    assert sorted(p.name for p in student_site.rglob("*.ipynb")) == sorted(
+        p.name for p in student_edition.chapters()
+    )
+    with zipfile.ZipFile(student_site / student_edition.ZIP_NAME) as archive:
+        assert len(archive.namelist()) == len(student_edition.chapters())
+
+
+@pytest.mark.build
+def test_student_search_index_has_no_solution_words(student_site: Path, build: Path) -> None:
+    full_docs, full_terms = _search_terms(build)
+    docs, terms = _search_terms(student_site)
+    assert docs == full_docs
+    for page in NOTEBOOK_PAGES:
+        doc = docs.index(page)
+        words = _solution_words(ROOT / f"{page}.ipynb")
+        in_full = {w for w in words if doc in full_terms.get(w, [])}
+        assert in_full, f"{page}: no solution word found in the full index"
+        left = sorted(w for w in words if doc in terms.get(w, []))
+        assert not left, f"{page}: the student search index holds {left[:10]}"

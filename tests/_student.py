@@ -1,11 +1,14 @@
-"""Run a student notebook in one kernel: untouched stubs first, then solutions put back.
+"""What the student-edition tests share: the round trip, and the solution-text finder.
 
-Shared by tests/test_student.py; kept apart so that it can also be run by hand:
-``python tests/_student_round_trip.py book/01_neural_networks.ipynb``.
+``round_trip`` runs a student notebook in one kernel: the untouched stubs and their
+checks first, then each solution put back and its check again. It can also be run by
+hand: ``python tests/_student.py book/01_neural_networks.ipynb``.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +94,59 @@ def round_trip(chapter: Path, timeout: int = 120) -> dict[str, Outcome]:
             client.execute_cell(check, len(notebook.cells) - 1)
             outcome.on_solution = _text(check)
     return outcomes
+
+
+# --- solution text --------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed, typographic quotes made plain: text as a page shows it."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    return " ".join(text.replace("\u201d", '"').split())
+
+
+def page_text(markup: str) -> str:
+    """The visible text of an HTML page (or any file), tags removed, entities decoded."""
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S | re.I)
+    return normalise(html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+def outside_solutions(chapter: Path) -> str:
+    """Everything of the full notebook that is not inside a solution."""
+    notebook = student.json.loads(chapter.read_text(encoding="utf-8"))
+    parts = []
+    for kind, item, _ in student._walk(notebook, chapter.stem):
+        if kind == "markdown":
+            parts.append(item)
+        elif kind == "cell":
+            parts.append(student._source(item))
+    return normalise("\n".join(parts))
+
+
+def solution_fragments(chapter: Path) -> dict[str, list[str]]:
+    """Per exercise, the pieces of its solution that must not reach a student.
+
+    Every line of the answer code (not the checks, which the student edition keeps;
+    not ``def`` lines, whose signature the stub gives), and every run of six or more
+    plain words of the solution's prose; minus what also appears outside solutions.
+    """
+    outside = outside_solutions(chapter)
+    fragments: dict[str, list[str]] = {}
+    for solution in student.solutions(chapter):
+        found = []
+        for line in "\n".join(solution.answer).splitlines():
+            line = normalise(line)
+            if len(line) >= 8 and not line.startswith(("#", "def ")):
+                found.append(line)
+        for prose in solution.prose:
+            found += re.findall(r"[A-Za-z]+(?:,? [A-Za-z]+){5,}", normalise(prose))
+        fragments[solution.label] = [f for f in dict.fromkeys(found) if f not in outside]
+    return fragments
+
+
+def leaks(text: str, fragments: dict[str, list[str]]) -> list[str]:
+    """The fragments that occur in ``text`` (already normalised), named by exercise."""
+    return [f"{label}: {f}" for label, items in fragments.items() for f in items if f in text]
 
 
 if __name__ == "__main__":
