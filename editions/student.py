@@ -95,6 +95,8 @@ class Solution:
         ]
         for name in self.reads:
             if name in self.signatures:
+                if lines[-1] != "" and not lines[-1].startswith("#"):
+                    lines += ["", ""]
                 lines += [
                     f"def {self.signatures[name]}:",
                     f'    raise NotImplementedError("{name}: write its body")',
@@ -103,10 +105,6 @@ class Solution:
                 ]
             else:
                 lines.append(f"{name} = ...")
-        if lines[-1] != "":
-            lines.append("")
-        while lines[-2:] == ["", ""]:
-            lines.pop()
         lines.append(f'raise NotImplementedError("{self.label}: write your answer in this cell")')
         return "\n".join(lines)
 

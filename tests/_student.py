@@ -11,6 +11,7 @@ import html
 import re
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -109,6 +110,52 @@ def page_text(markup: str) -> str:
     """The visible text of an HTML page (or any file), tags removed, entities decoded."""
     markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S | re.I)
     return normalise(html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+class _PageSplitter(HTMLParser):
+    """Collects a page's text, apart for what lies inside elements of a given class."""
+
+    def __init__(self, css_class: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.css_class = css_class
+        self.stack: list[tuple[str, bool]] = []  # (tag, inside the class)
+        self.outside: list[str] = []
+        self.inside: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        inside = (bool(self.stack) and self.stack[-1][1]) or self.css_class in classes
+        self.stack.append((tag, inside))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if any(tag in {"script", "style"} for tag, _ in self.stack):
+            return
+        (self.inside if self.stack and self.stack[-1][1] else self.outside).append(data)
+
+
+def split_page(markup: str, css_class: str = "solution") -> tuple[str, str]:
+    """A page's text outside and inside the elements of ``css_class``, lines kept."""
+    parser = _PageSplitter(css_class)
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.outside), "".join(parser.inside)
+
+
+def html_solution_lines(markup: str, elsewhere: str) -> list[str]:
+    """The lines of a full page's solutions (prose, code, outputs) not found ``elsewhere``."""
+    lines = [normalise(line) for line in split_page(markup)[1].splitlines()]
+    return [line for line in dict.fromkeys(lines) if len(line) >= 12 and line not in elsewhere]
 
 
 def outside_solutions(chapter: Path) -> str:

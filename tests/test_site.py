@@ -33,7 +33,14 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
-from _student import leaks, normalise, outside_solutions, page_text, solution_fragments
+from _student import (
+    html_solution_lines,
+    leaks,
+    normalise,
+    page_text,
+    solution_fragments,
+    split_page,
+)
 from conftest import ROOT
 from playwright.sync_api import (
     Browser,
@@ -745,15 +752,9 @@ def _search_terms(site: Path) -> tuple[list[str], dict[str, list[int]]]:
     return index["docnames"], terms
 
 
-def _solution_words(chapter: Path) -> set[str]:
-    """Search-index stems of the words only a chapter's solutions contain."""
+def _stems(text: str) -> set[str]:
     stemmer = SearchEnglish({})
-    outside = set(re.findall(r"\w+", outside_solutions(chapter).lower()))
-    words: set[str] = set()
-    for solution in student_edition.solutions(chapter):
-        text = "\n".join(solution.answer + solution.prose).lower()
-        words.update(w for w in re.findall(r"\w+", text) if len(w) >= 5 and w not in outside)
-    return {stemmer.stem(w) for w in words}
+    return {stemmer.stem(word) for word in re.findall(r"\w+", text.lower())}
 
 
 @pytest.mark.build
@@ -774,11 +775,22 @@ def test_student_html_has_exercises_but_no_solutions(student_site: Path, build: 
         fragments = solution_fragments(chapter)
         assert leaks(page_text(full), fragments), f"{page}: the finder finds nothing"
         assert not leaks(page_text(html_text), fragments), page
+    elsewhere = " ".join(
+        normalise(split_page(p.read_text(encoding="utf-8"))[0]) for p in build.glob("book/*.html")
+    )
     fragments = {
-        f"{path.stem} {label}": items
+        f"{path.stem} {label}": [f for f in items if f not in elsewhere]
         for path in student_edition.chapters()
         for label, items in solution_fragments(path).items()
     }
+    fragments["solution output"] = [
+        line
+        for page in NOTEBOOK_PAGES
+        for line in html_solution_lines(
+            (build / f"{page}.html").read_text(encoding="utf-8"), elsewhere
+        )
+    ]
+    assert fragments["solution output"], "the full edition's solutions show no text"
     for path in sorted(student_site.rglob("*")):
         if path.suffix in {".html", ".js", ".txt", ".json"}:
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -799,7 +811,11 @@ def test_student_search_index_has_no_solution_words(student_site: Path, build: P
     assert docs == full_docs
     for page in NOTEBOOK_PAGES:
         doc = docs.index(page)
-        words = _solution_words(ROOT / f"{page}.ipynb")
+        outside, inside = split_page((build / f"{page}.html").read_text(encoding="utf-8"))
+        note = split_page(
+            (student_site / f"{page}.html").read_text(encoding="utf-8"), "student-download"
+        )[1]
+        words = _stems(inside) - _stems(outside) - _stems(note)
         in_full = {w for w in words if doc in full_terms.get(w, [])}
         assert in_full, f"{page}: no solution word found in the full index"
         left = sorted(w for w in words if doc in terms.get(w, []))
