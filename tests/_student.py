@@ -52,12 +52,14 @@ def _append(notebook: nbformat.NotebookNode, source: str) -> nbformat.NotebookNo
     return cell
 
 
-def round_trip(chapter: Path, timeout: int = 120) -> dict[str, Outcome]:
+def round_trip(chapter: Path, timeout: int = 120, reseed: int | None = None) -> dict[str, Outcome]:
     """Execute ``chapter``'s student notebook, then put each solution back and re-check.
 
     The chapter's own cells run once, in order (an error there fails). Each exercise's
     answer stub runs (it must raise) and its check runs on it; then, in the same kernel,
     each solution's answer code runs in place of the stub and its check runs again.
+    With ``reseed``, the chapter's ``rng`` is replaced by a generator of that seed before
+    each solution, as if a student had drawn other random numbers first.
     """
     notebook = nbformat.reads(student.dumps(student.student_notebook(chapter)), as_version=4)
     solutions = {s.label: s for s in student.solutions(chapter)}
@@ -86,6 +88,11 @@ def round_trip(chapter: Path, timeout: int = 120) -> dict[str, Outcome]:
                 raise AssertionError(f"{chapter.name}, cell {index}: {_error(cell)}")
         for label, solution in solutions.items():
             outcome = outcomes[label]
+            if reseed is not None:
+                client.execute_cell(
+                    _append(notebook, f"rng = np.random.default_rng({reseed})"),
+                    len(notebook.cells) - 1,
+                )
             for code in solution.answer:
                 restored = _append(notebook, code)
                 client.execute_cell(restored, len(notebook.cells) - 1)
