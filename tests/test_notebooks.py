@@ -163,7 +163,7 @@ def test_live_renderable_check_catches_the_old_forms(tmp_path, monkeypatch):
 
 def test_live_notebooks_show_placeholders_and_fold_solutions():
     """Each {eval} of a committed notebook has a "[run the code above]" placeholder and
-    nothing else is stored; the cells of each solution, and only those, are folded
+    nothing else is stored; the code cells of each solution, and only those, are folded
     (regenerate both with `python -m editions.live`)."""
     from editions import live
 
@@ -173,5 +173,7 @@ def test_live_notebooks_show_placeholders_and_fold_solutions():
         for cell in _cells(path):
             for entry in cell["metadata"].get("user_expressions", []):
                 assert entry["result"]["data"] == {"text/plain": live.PLACEHOLDER}
-            folded += cell["metadata"].get("jupyter", {}).get("source_hidden", False)
+            hidden = cell["metadata"].get("jupyter", {}).get("source_hidden", False)
+            assert not (hidden and cell["cell_type"] == "markdown"), "folded Markdown"
+            folded += hidden
         assert folded >= 3, f"{path.name}: only {folded} folded solution cells"
