@@ -83,16 +83,22 @@ class Solution:
     checks: list[str] = field(default_factory=list)  # the check statements' source
     reads: list[str] = field(default_factory=list)  # names the check reads from the answer
     signatures: dict[str, str] = field(default_factory=dict)  # function name -> "name(args)"
+    number: str = ""  # as the HTML book numbers it, e.g. "1.3"
+
+    @property
+    def title(self) -> str:
+        """``Exercise 1.3 (ex-nn-rank)``, or ``Exercise ex-nn-rank`` without a number."""
+        return f"Exercise {self.number} ({self.label})" if self.number else f"Exercise {self.label}"
 
     @property
     def stub(self) -> str:
         """The answer cell's source: what to define, then ``raise NotImplementedError``."""
-        lines = [
-            f"# Exercise {self.label}: your answer. The check below reads "
-            + ", ".join(f"`{self.signatures.get(n, n)}`" for n in self.reads)
-            + ".",
-            "# Replace each placeholder with your code, then delete the last line.",
-        ]
+        names = ", ".join(f"`{self.signatures.get(n, n)}`" for n in self.reads)
+        header = (
+            f"{self.title}: your answer. The check below reads {names}. Replace each "
+            "placeholder with your code, then delete the last line."
+        )
+        lines = [f"# {line}" for line in textwrap.wrap(header, width=86)]
         for name in self.reads:
             if name in self.signatures:
                 if lines[-1] != "" and not lines[-1].startswith("#"):
@@ -114,7 +120,7 @@ class Solution:
         reads = ", ".join(f'"{name}"' for name in self.reads)
         body = "\n".join(textwrap.indent(statement, "    ") for statement in self.checks)
         return (
-            f"# Check exercise {self.label}: run this cell after your answer.\n"
+            f"# Check {self.title[0].lower()}{self.title[1:]}: run this cell after your answer.\n"
             "from helpers.exercises import check\n"
             "\n"
             f'with check("{self.label}", reads=[{reads}]):\n'
@@ -286,8 +292,16 @@ def _new_cell(notebook: dict, kind: str, source: str, cell_id: str, **metadata: 
     return cell
 
 
-def student_notebook(path: Path) -> dict:
-    """The student version of one chapter notebook, as a notebook dictionary."""
+def student_notebook(path: Path, number: int | None = None) -> dict:
+    """The student version of one chapter notebook, as a notebook dictionary.
+
+    number: the chapter's number in the book, to number the exercises as the HTML book
+    does (``Exercise 1.3``); by default, the chapter's place in ``_toc.yml``, if listed.
+    """
+    if number is None:
+        listed = [p.resolve() for p in chapters()]
+        number = listed.index(path.resolve()) + 1 if path.resolve() in listed else None
+    labels = exercise_labels(path)
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells: list[dict] = []
     pieces: dict[int, int] = {}  # how many markdown cells each original cell became
@@ -309,6 +323,8 @@ def student_notebook(path: Path) -> dict:
             cells.append(cell)
         else:
             label = item.label
+            if number is not None:
+                item.number = f"{number}.{labels.index(label) + 1}"
             for role, source in (("answer", item.stub), ("check", item.check_cell)):
                 cells.append(
                     _new_cell(
@@ -354,9 +370,9 @@ def make_student_notebooks(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in chapters():
+    for number, path in enumerate(chapters(), start=1):
         target = out_dir / path.name
-        target.write_text(dumps(student_notebook(path)), encoding="utf-8")
+        target.write_text(dumps(student_notebook(path, number)), encoding="utf-8")
         written.append(target)
     return written
 

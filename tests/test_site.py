@@ -771,6 +771,11 @@ def test_student_html_has_exercises_but_no_solutions(student_site: Path, build: 
         exercises = len(student_edition.exercise_labels(chapter))
         assert html_text.count('class="exercise') == exercises == full.count('class="exercise')
         link = f'href="../notebooks/{chapter.name}"'
+        cells = json.loads((notebooks / chapter.name).read_text(encoding="utf-8"))["cells"]
+        sources = "\n".join("".join(c["source"]) for c in cells)
+        numbers = re.findall(r"^# Exercise (\d+\.\d+) \(", sources, flags=re.M)
+        assert len(numbers) == exercises, f"{page}: the notebook does not number its exercises"
+        assert all(f"Exercise {n}" in html_text for n in numbers), f"{page}: numbers differ"
         assert link in html_text and (notebooks / chapter.name).is_file(), page
         fragments = solution_fragments(chapter)
         assert leaks(page_text(full), fragments), f"{page}: the finder finds nothing"
