@@ -444,6 +444,33 @@ def _width_problems(page: Page) -> list[str]:
     return problems
 
 
+HEADER = """() => {
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility
+    !== "hidden" && el.getBoundingClientRect().height > 0;
+  const header = document.querySelector(".bd-header");
+  const sidebar = document.querySelector(".bd-sidebar-primary");
+  return {
+    header: header ? Math.round(header.getBoundingClientRect().height) : 0,
+    sidebarTop: sidebar ? Math.round(sidebar.getBoundingClientRect().top) : 0,
+    searchFields: Array.from(document.querySelectorAll(".search-button-field"))
+      .filter((el) => shown(el) && !el.closest(".bd-sidebar-primary")).length,
+  };
+}"""
+
+
+def _header_problems(page: Page) -> list[str]:
+    """A top bar above the layout: the theme's header shown, or a second search field."""
+    state: dict[str, int] = page.evaluate(HEADER)
+    problems = []
+    if state["header"] > 0:
+        problems.append(f"a header bar {state['header']} px high sits above the layout")
+    if state["sidebarTop"] > 0:
+        problems.append(f"the sidebar starts {state['sidebarTop']} px below the top")
+    if state["searchFields"]:
+        problems.append(f"{state['searchFields']} search field(s) outside the sidebar")
+    return problems
+
+
 def _count_code_blocks(page: Page) -> tuple[int, int]:
     """(blocks that scroll sideways, all blocks): code inputs and outputs together."""
     script = """() => { const all = Array.from(document.querySelectorAll(
@@ -519,16 +546,17 @@ def test_page_is_self_contained(
 
 @pytest.mark.build
 @pytest.mark.browser
-@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+@pytest.mark.parametrize("name", PAGES)
 def test_code_fits_the_column(chromium: Browser, site: _Server, name: str) -> None:
     """At 1280 x 1000 no code block scrolls sideways; at 390 px the page does not.
 
     At a phone's width code blocks scroll inside themselves (78 characters do not
-    fit), but the page never does and a wide table says that it scrolls.
+    fit), but the page never does and a wide table says that it scrolls. No page,
+    the landing page included, has a top bar above the sidebar and the article.
     """
     url = f"{site.url}/{name}.html"
     with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
-        problems = _width_problems(visit.page)
+        problems = _width_problems(visit.page) + _header_problems(visit.page)
         wide, total = _count_code_blocks(visit.page)
         _screenshot(visit.page, f"{name.replace('/', '_')}-1280")
     with _open(chromium, url, _same_host(site.url), PHONE_VIEWPORT) as visit:
@@ -803,6 +831,24 @@ def test_width_check_catches_a_long_line(chromium: Browser, site: _Server) -> No
     assert "its longest line has 100 characters: 'yyyy" in too_long[0]
     assert any("code output block" in p for p in others), others
     assert any("the page itself scrolls sideways" in p for p in others), others
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_header_check_catches_a_top_bar(chromium: Browser, site: _Server) -> None:
+    """The landing page passes; with a search bar put back above it, it fails."""
+    url = f"{site.url}/{PAGES[0]}.html"
+    bar = """() => { const bar = document.createElement("header");
+      bar.className = "bd-header"; bar.style.height = "64px";
+      bar.innerHTML = '<button class="btn search-button-field">Search</button>';
+      document.body.prepend(bar); }"""
+    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+        clean = _header_problems(visit.page)
+        visit.page.evaluate(bar)
+        broken = "\n".join(_header_problems(visit.page))
+    assert clean == [], clean
+    for expected in ("header bar 64 px", "sidebar starts 64 px", "1 search field"):
+        assert expected in broken, f"{expected!r} not reported in {broken!r}"
 
 
 def _toy_explorer() -> Explorer:
