@@ -37,7 +37,8 @@ def expressions(markdown: str) -> list[str]:
 
 def placeholder_metadata(exprs: list[str]) -> list[dict]:
     """jupyterlab-myst's ``user_expressions`` entries, one placeholder result each."""
-    result = {"status": "ok", "data": {"text/plain": PLACEHOLDER}, "metadata": {}}
+    # Keys in sorted order, as `ruff format` writes notebook JSON.
+    result = {"data": {"text/plain": PLACEHOLDER}, "metadata": {}, "status": "ok"}
     return [{"expression": e, "result": result} for e in dict.fromkeys(exprs)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
+# The longest code line a chapter may hold: the line-length that ruff applies to
+# the notebooks (book/ruff.toml), which the book's code column shows in full.
+CODE_WIDTH: int = tomllib.loads((BOOK / "ruff.toml").read_text(encoding="utf-8"))["line-length"]
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from _student import (
     solution_fragments,
     split_page,
 )
-from conftest import ROOT
+from conftest import CODE_WIDTH, ROOT
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -69,6 +69,9 @@ SITE = ROOT / "_build" / "html"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 VIEWPORT = {"width": 1280, "height": 900}
+# The window in which no code block may scroll sideways, and a phone's.
+READING_VIEWPORT = {"width": 1280, "height": 1000}
+PHONE_VIEWPORT = {"width": 390, "height": 844}
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 RAW_MATH = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$")
 WIDGET_TEXT = re.compile(
@@ -234,9 +237,14 @@ WAIT_FOR_MATHJAX = """async () => {
 
 
 @contextmanager
-def _open(browser: Browser, url: str, allowed: Callable[[str], bool]) -> Iterator[Visit]:
+def _open(
+    browser: Browser,
+    url: str,
+    allowed: Callable[[str], bool],
+    viewport: dict[str, int] = VIEWPORT,
+) -> Iterator[Visit]:
     """Open url in a fresh context that aborts and records every request not allowed."""
-    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+    context = browser.new_context(viewport=viewport, service_workers="block")
     context.set_default_timeout(20_000)
     visit = Visit(context.new_page())
 
@@ -392,6 +400,98 @@ def _binder_problems(page: Page, name: str) -> list[str]:
     return []
 
 
+# --- what fits the column -------------------------------------------------------------
+
+WIDTHS = """() => {
+  const box = (el) => ({scroll: el.scrollWidth, client: el.clientWidth});
+  const longest = (el) => el.textContent.split("\\n")
+    .reduce((a, b) => (b.length > a.length ? b : a), "");
+  return {
+    inputs: Array.from(document.querySelectorAll("div.cell_input pre"),
+      (el) => ({...box(el), line: longest(el)})),
+    outputs: Array.from(document.querySelectorAll("div.cell_output pre"),
+      (el) => ({...box(el), line: longest(el)})),
+    tables: Array.from(document.querySelectorAll(".pst-scrollable-table-container"),
+      (el) => ({...box(el), marked: el.classList.contains("nnfb-wide"),
+                hint: getComputedStyle(el, "::before").content,
+                head: el.textContent.trim().slice(0, 40)})),
+    page: box(document.documentElement),
+  };
+}"""
+
+
+def _width_problems(page: Page) -> list[str]:
+    """Every block that scrolls sideways where it must not, and a page that does.
+
+    A code cell's input and a printed output must fit the column; a table may be
+    wider only inside a box that scrolls by itself and says so (nnfb-wide). A
+    block that is not laid out (clientWidth 0) counts as a problem, so that a
+    hidden block cannot pass unmeasured.
+    """
+    state: dict[str, Any] = page.evaluate(WIDTHS)
+    problems: list[str] = []
+    for kind in ("inputs", "outputs"):
+        for index, block in enumerate(state[kind], start=1):
+            what = f"code {kind[:-1]} block {index} of {len(state[kind])}"
+            if block["client"] == 0:
+                problems.append(f"{what} is not laid out (clientWidth 0)")
+            elif block["scroll"] > block["client"]:
+                problems.append(
+                    f"{what} scrolls sideways (scrollWidth {block['scroll']} > clientWidth "
+                    f"{block['client']}); its longest line has {len(block['line'])} "
+                    f"characters: {block['line']!r}"
+                )
+    for index, table in enumerate(state["tables"], start=1):
+        wide = table["scroll"] > table["client"]
+        if wide and not (table["marked"] and "scroll" in table["hint"]):
+            problems.append(
+                f"table {index} ({table['head']!r}) is wider than its box "
+                f"({table['scroll']} > {table['client']}) and the box does not say so"
+            )
+    if state["page"]["scroll"] > state["page"]["client"]:
+        problems.append(
+            f"the page itself scrolls sideways ({state['page']['scroll']} > "
+            f"{state['page']['client']} px)"
+        )
+    return problems
+
+
+HEADER = """() => {
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility
+    !== "hidden" && el.getBoundingClientRect().height > 0;
+  const header = document.querySelector(".bd-header");
+  const sidebar = document.querySelector(".bd-sidebar-primary");
+  return {
+    header: header ? Math.round(header.getBoundingClientRect().height) : 0,
+    sidebarTop: sidebar ? Math.round(sidebar.getBoundingClientRect().top) : 0,
+    searchFields: Array.from(document.querySelectorAll(".search-button-field"))
+      .filter((el) => shown(el) && !el.closest(".bd-sidebar-primary")).length,
+  };
+}"""
+
+
+def _header_problems(page: Page) -> list[str]:
+    """A top bar above the layout: the theme's header shown, or a second search field."""
+    state: dict[str, int] = page.evaluate(HEADER)
+    problems = []
+    if state["header"] > 0:
+        problems.append(f"a header bar {state['header']} px high sits above the layout")
+    if state["sidebarTop"] > 0:
+        problems.append(f"the sidebar starts {state['sidebarTop']} px below the top")
+    if state["searchFields"]:
+        problems.append(f"{state['searchFields']} search field(s) outside the sidebar")
+    return problems
+
+
+def _count_code_blocks(page: Page) -> tuple[int, int]:
+    """(blocks that scroll sideways, all blocks): code inputs and outputs together."""
+    script = """() => { const all = Array.from(document.querySelectorAll(
+        "div.cell_input pre, div.cell_output pre"));
+      return [all.filter((el) => el.scrollWidth > el.clientWidth).length, all.length]; }"""
+    wide, total = page.evaluate(script)
+    return wide, total
+
+
 # --- summary of the figures -----------------------------------------------------------
 
 
@@ -454,6 +554,29 @@ def test_page_is_self_contained(
         "images": state["images"],
     }
     assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.build
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PAGES)
+def test_code_fits_the_column(chromium: Browser, site: _Server, name: str) -> None:
+    """At 1280 x 1000 no code block scrolls sideways; at 390 px the page does not.
+
+    At a phone's width code blocks scroll inside themselves (78 characters do not
+    fit), but the page never does and a wide table says that it scrolls. No page,
+    the landing page included, has a top bar above the sidebar and the article.
+    """
+    url = f"{site.url}/{name}.html"
+    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+        problems = _width_problems(visit.page) + _header_problems(visit.page)
+        wide, total = _count_code_blocks(visit.page)
+        _screenshot(visit.page, f"{name.replace('/', '_')}-1280")
+    with _open(chromium, url, _same_host(site.url), PHONE_VIEWPORT) as visit:
+        phone = _width_problems(visit.page)
+        problems += [f"at 390 px: {p}" for p in phone if "code input" not in p]
+        _screenshot(visit.page, f"{name.replace('/', '_')}-390")
+    summary = f"{name}: {wide} of {total} code blocks scroll sideways at 1280 px"
+    assert not problems, summary + "\n" + "\n".join(problems)
 
 
 def _expected_labels(control: Slider | Choice) -> list[str]:
@@ -682,6 +805,62 @@ def test_page_checks_catch_a_broken_page(chromium: Browser, tmp_path: Path) -> N
     text = "\n".join(problems)
     missed = [p for p in BROKEN_PAGE_PROBLEMS if p not in text]
     assert not missed, f"not reported: {missed}\nreported:\n{text}"
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_width_check_catches_a_long_line(chromium: Browser, site: _Server) -> None:
+    """Lines of the chapters' limit fit every code block; a longer one is reported.
+
+    Every code block of chapter 4's page (in solutions as well as in the text) is
+    given one line, whatever the chapter holds: of exactly the limit of
+    book/ruff.toml, no block may scroll; of 100 characters, each one is reported.
+    A printed line that does not wrap and a page wider than the window are
+    reported too.
+    """
+    width = CODE_WIDTH
+    name = "book/04_backprop"
+    fill = """([selector, line, nowrap]) => {
+      for (const el of document.querySelectorAll(selector)) {
+        el.textContent = line;
+        if (nowrap) el.style.whiteSpace = "pre";
+      } }"""
+    url = f"{site.url}/{name}.html"
+    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+        blocks = visit.page.locator("div.cell_input pre").count()
+        solutions = visit.page.locator(".solution div.cell_input pre").count()
+        visit.page.evaluate(fill, ["div.cell_input pre", "x" * width, False])
+        at_limit = [p for p in _width_problems(visit.page) if "code input" in p]
+        visit.page.evaluate(fill, ["div.cell_input pre", "y" * 100, False])
+        too_long = [p for p in _width_problems(visit.page) if "code input" in p]
+        # printed text wraps (nnfb-layout.css); one that does not is reported
+        visit.page.evaluate(fill, ["div.cell_output pre", "z" * 200, True])
+        visit.page.evaluate("() => { document.body.style.minWidth = '3000px'; }")
+        others = _width_problems(visit.page)
+    assert blocks > 0 and solutions > 0, "chapter 4 should have code in solutions too"
+    assert at_limit == [], f"{width}-character lines scroll:\n" + "\n".join(at_limit)
+    assert len(too_long) == blocks, f"{len(too_long)} of {blocks} long blocks reported"
+    assert "its longest line has 100 characters: 'yyyy" in too_long[0]
+    assert any("code output block" in p for p in others), others
+    assert any("the page itself scrolls sideways" in p for p in others), others
+
+
+@pytest.mark.build
+@pytest.mark.browser
+def test_header_check_catches_a_top_bar(chromium: Browser, site: _Server) -> None:
+    """The landing page passes; with a search bar put back above it, it fails."""
+    url = f"{site.url}/{PAGES[0]}.html"
+    bar = """() => { const bar = document.createElement("header");
+      bar.className = "bd-header"; bar.style.height = "64px";
+      bar.innerHTML = '<button class="btn search-button-field">Search</button>';
+      document.body.prepend(bar); }"""
+    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+        clean = _header_problems(visit.page)
+        visit.page.evaluate(bar)
+        broken = "\n".join(_header_problems(visit.page))
+    assert clean == [], clean
+    for expected in ("header bar 64 px", "sidebar starts 64 px", "1 search field"):
+        assert expected in broken, f"{expected!r} not reported in {broken!r}"
 
 
 def _toy_explorer() -> Explorer:
