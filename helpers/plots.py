@@ -105,8 +105,13 @@ def finish(
     xlabel: str,
     ylabel: str,
     legend: bool | None = None,
-) -> Axes:
-    """Title and label one axis, and add a legend when it holds several labelled lines."""
+) -> None:
+    """Title and label one axis, and add a legend when it holds several labelled lines.
+
+    Returns None, so a cell may end with this call and print nothing (a cell ending
+    in ``;`` would also silence the inline expressions of the prose that follows it
+    in myst-nb's inline execution).
+    """
     for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{name} must be a non-empty string; every figure is labelled")
@@ -117,7 +122,14 @@ def finish(
         labelled = [h for h in ax.get_legend_handles_labels()[1] if not h.startswith("_")]
         if legend or (legend is None and len(labelled) > 1):
             ax.legend(frameon=False)
-    return ax
+
+
+def suptitle(fig: Figure, title: str) -> None:
+    """Title a figure of several axes, in the book's style."""
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("title must be a non-empty string; every figure is labelled")
+    with style():
+        fig.suptitle(title)
 
 
 def to_png(fig: Figure, dpi: int | None = None) -> bytes:

@@ -3,6 +3,7 @@ the chapter skeleton that CONTRIBUTING.md describes."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -90,3 +91,83 @@ def test_nothing_edits_sys_path():
         and re.search(r"sys\.path\.(append|insert)", p.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"these edit sys.path: {offenders}"
+
+
+# --- The prose's inserted values: forms that the build and a live notebook both render.
+
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+
+
+def _eval_pattern() -> re.Pattern:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "inline", "{eval} needs inline execution"
+    return re.compile(config["sphinx"]["config"]["nb_eval_name_regex"])
+
+
+def _assigned_names(code: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(code.replace("%matplotlib inline", ""))):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prose_uses_only_live_renderable_forms(path):
+    """No glue (jupyterlab-myst cannot show it); every inserted value an {eval} of one
+    name or one quoted key, computed in an earlier code cell, so that myst-nb's inline
+    execution and a live kernel evaluate it at the same point of the chapter."""
+    pattern = _eval_pattern()
+    defined: set[str] = set()
+    problems = []
+    for index, cell in enumerate(_cells(path)):
+        text = _source(cell)
+        if cell["cell_type"] == "code":
+            if "glue" in text or "myst_nb" in text:
+                problems.append(f"code cell {index} still uses glue")
+            if text.rstrip().endswith(";"):
+                problems.append(f"code cell {index} ends with ';', silencing the next {{eval}}")
+            defined |= _assigned_names(text)
+            continue
+        if re.search(r"\{glue(:\w+)?\}", text):
+            problems.append(f"markdown cell {index} uses a glue role")
+        for expr in EVAL_ROLE.findall(text):
+            match = pattern.match(expr)
+            if not match:
+                problems.append(f"markdown cell {index}: {expr!r} is not of the allowed form")
+                continue
+            name = match.group(1).split("[")[0]
+            if name not in defined:
+                problems.append(f"markdown cell {index}: {name!r} is quoted before it exists")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_live_renderable_check_catches_the_old_forms(tmp_path, monkeypatch):
+    """The check above fails on a chapter written the old way."""
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": "x = 1\nglue('x', x, display=False)"},
+            {"cell_type": "markdown", "source": '{glue:text}`x:.2f` and {eval}`f"{y:.2f}"`'},
+        ]
+    }
+    bad = tmp_path / "99_bad.ipynb"
+    bad.write_text(json.dumps(nb))
+    with pytest.raises(AssertionError) as caught:
+        test_prose_uses_only_live_renderable_forms(bad)
+    message = str(caught.value)
+    assert "still uses glue" in message and "glue role" in message
+    assert "'y' is quoted before it exists" in message
+
+
+def test_unexecuted_notebooks_show_placeholders_not_expressions():
+    """Each {eval} of a committed notebook has a "[run the code above]" placeholder
+    (regenerate with `python -m editions.placeholders`), and nothing else is stored."""
+    from editions import placeholders
+
+    assert placeholders.stale(NOTEBOOKS) == [], "run: python -m editions.placeholders"
+    for path in NOTEBOOKS:
+        for cell in _cells(path):
+            for entry in cell["metadata"].get("user_expressions", []):
+                assert entry["result"]["data"] == {"text/plain": placeholders.PLACEHOLDER}

@@ -40,3 +40,16 @@ def test_png_is_reproducible():
     assert first.startswith(b"\x89PNG") and first == render()
     with pytest.raises(TypeError, match="fig must be"):
         plots.to_png("figure")
+
+
+def test_suptitle_titles_the_figure_and_refuses_an_empty_title():
+    fig, _ = plots.figure(ncols=2)
+    assert plots.suptitle(fig, "Two panels") is None
+    assert fig._suptitle is not None and fig._suptitle.get_text() == "Two panels"
+    with pytest.raises(ValueError, match="title"):
+        plots.suptitle(fig, " ")
+
+
+def test_finish_returns_nothing_so_a_cell_can_end_with_it():
+    fig, ax = plots.figure()
+    assert plots.finish(ax, "Title", "x", "y") is None

@@ -1,0 +1,81 @@
+"""Placeholders for the prose's inline expressions in unexecuted notebooks.
+
+The chapters quote computed values with ``{eval}`expr` `` roles. In JupyterLab and
+Notebook 7, jupyterlab-myst evaluates them in the kernel when their Markdown cell runs
+and stores the results in the cell's ``user_expressions`` metadata. A notebook as
+committed has run nothing, so each expression gets a placeholder result instead,
+which reads "[run the code above]" rather than showing the expression's source.
+The placeholders carry no computed value.
+
+``python -m editions.placeholders`` rewrites the notebooks in ``book/``;
+``python -m editions.placeholders --check`` only reports the stale ones (exit 1).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = "[run the code above]"
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+
+
+def expressions(markdown: str) -> list[str]:
+    """The inline expressions of one Markdown cell, in reading order."""
+    return EVAL_ROLE.findall(markdown)
+
+
+def placeholder_metadata(exprs: list[str]) -> list[dict]:
+    """jupyterlab-myst's ``user_expressions`` entries, one placeholder result each."""
+    result = {"status": "ok", "data": {"text/plain": PLACEHOLDER}, "metadata": {}}
+    return [{"expression": e, "result": result} for e in dict.fromkeys(exprs)]
+
+
+def with_placeholders(nb: dict) -> dict:
+    """A copy of the notebook whose Markdown cells carry exactly their placeholders."""
+    nb = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        exprs = expressions(source)
+        if exprs:
+            cell["metadata"]["user_expressions"] = placeholder_metadata(exprs)
+        else:
+            cell["metadata"].pop("user_expressions", None)
+    return nb
+
+
+def dump(nb: dict) -> str:
+    """The notebook as the repository stores it (nbformat's layout, UTF-8 kept)."""
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def stale(paths: list[Path]) -> list[Path]:
+    """The notebooks whose placeholders differ from their prose's expressions."""
+    out = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if dump(with_placeholders(json.loads(text))) != text:
+            out.append(path)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    paths = sorted((ROOT / "book").glob("*.ipynb"))
+    if "--check" in argv:
+        old = stale(paths)
+        for path in old:
+            print(f"{path.relative_to(ROOT)}: placeholders out of date", file=sys.stderr)
+        return 1 if old else 0
+    for path in paths:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(dump(with_placeholders(nb)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
