@@ -185,9 +185,19 @@ class Explorer:
         return ", ".join(f"{c.label or c.name} {c.show(params[c.name])}" for c in self.controls)
 
     def alt_text(self, **params: Any) -> str:
-        """The alt text of the frame for params: what it shows, for these values."""
+        """The alt text of the frame for params: what it shows, for these values.
+
+        Only the values that change the frame are named (see ``canonical``): frames
+        shared by several values of an ignored control then have one true alt text.
+        """
         params = self.params(**params)
-        text = f"{self.heading}, for {self.values_text(**params)}."
+        shown = self.canonical(dict(params)) if self.canonical else params
+        values = ", ".join(
+            f"{c.label or c.name} {c.show(params[c.name])}"
+            for c in self.controls
+            if c.name in shown
+        )
+        text = f"{self.heading}, for {values}."
         if self.describe is not None:
             description = self.describe(**self.fixed, **params)
             if not isinstance(description, str) or not description.strip():
