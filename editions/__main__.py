@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from editions import student
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,7 +21,7 @@ def build_book() -> None:
 
 
 def main() -> int:
-    steps = [("HTML book", build_book)]
+    steps = [("HTML book", build_book), ("student edition", student.build)]
     for name, step in steps:
         start = time.perf_counter()
         try:

@@ -1,7 +1,8 @@
 """Execute notebooks top to bottom with nbclient, each in its own folder, and report.
 
 Run by tests/test_binder.py with the python of a fresh environment:
-``python _live_run_notebooks.py [--save DIR] NOTEBOOK...``. With ``--save`` each executed
+``python _live_run_notebooks.py [--save DIR] NOTEBOOK...``. The prose's inline
+expressions are evaluated where a live notebook evaluates them. With ``--save`` each executed
 notebook is written to DIR under its own file name. It prints one JSON object per line:
 first ``{"kernel": sys.executable of the kernel}``, then for each notebook
 ``{"notebook", "seconds", "error"}``, where error is None or the failing cell's report.
@@ -10,6 +11,7 @@ first ``{"kernel": sys.executable of the kernel}``, then for each notebook
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,12 +19,19 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbclient.util import run_sync
 
 KERNEL = "python3"
 TIMEOUT = 600  # seconds for one cell
 
 
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+
+
 def _run(nb: nbformat.NotebookNode, folder: Path) -> None:
+    """Run the code cells in order; after the code above each Markdown cell, evaluate
+    that cell's inline expressions as jupyterlab-myst does (execute_request
+    user_expressions) and store the results in its ``user_expressions`` metadata."""
     client = NotebookClient(
         nb,
         kernel_name=KERNEL,
@@ -30,7 +39,19 @@ def _run(nb: nbformat.NotebookNode, folder: Path) -> None:
         startup_timeout=60,
         resources={"metadata": {"path": str(folder)}},
     )
-    client.execute()
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, index)
+            elif expressions := EVAL_ROLE.findall(cell.source):
+                named = {str(i): e for i, e in enumerate(expressions)}
+                reply = run_sync(client.kc.execute_interactive)(
+                    "", silent=True, store_history=False, user_expressions=named, timeout=TIMEOUT
+                )
+                results = reply["content"]["user_expressions"]
+                cell.metadata["user_expressions"] = [
+                    {"expression": e, "result": results[k]} for k, e in named.items()
+                ]
 
 
 def kernel_executable() -> str:

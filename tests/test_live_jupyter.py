@@ -1,10 +1,14 @@
-"""The explorers in a live kernel: a real browser against a real Jupyter server.
+"""Live notebooks: a real browser against a real Jupyter server.
 
-For JupyterLab and for Notebook 7, each chapter that shows an explorer is opened in
-headless Chromium and run top to bottom (Run > Run All Cells). Then every control of
-its explorer is moved as a reader would, with the mouse, and each move must make the
-kernel redraw: the image's PNG bytes change, and the status label written by the
-Python callback shows the new value.
+For JupyterLab and for Notebook 7, every chapter is opened in headless Chromium, as
+the environment from requirements.txt sets them up (jupyterlab-myst renders the
+Markdown; no news or update pop-ups). Before running, each inserted value shows a
+"[run the code above]" placeholder. After Run > Run All Cells the rendered prose
+must hold no raw MyST and show every value that the chapter's HTML page shows,
+formatted the same way. Then every control of the chapter's explorers is moved as a
+reader would, with the mouse, and each move must make the kernel redraw: the image's
+PNG bytes change, and the status label written by the Python callback shows the new
+value.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BOOK
+from _prose import built_prose_values, raw_myst
+from conftest import BOOK, ROOT
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -47,14 +52,13 @@ REDRAW_TIMEOUT = 30.0  # s: one move of a control until the new frame is shown
 PNG = b"\x89PNG\r\n\x1a\n"
 SHOW_CALL = re.compile(r"\b(\w+)\(\)\.show\(\)")
 
-# The frontend's user settings: no autosave (the chapters stay without outputs) and no
-# news or update checks (no requests to other hosts, no pop-ups over the notebook).
+# The frontend's user settings: no autosave (the chapters stay without outputs), and
+# every cell rendered at once rather than as it scrolls into view, so that the whole
+# prose can be read. News and update checks are off by the book's own configuration
+# (jupyter-config/), which the tests check rather than set.
 SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
 # The server refuses to save anything and keeps checkpoints outside the repository.
 SERVER_CONFIG = """\
@@ -105,6 +109,17 @@ def explorer_chapters() -> dict[str, list[str]]:
 
 
 CHAPTERS = explorer_chapters()
+ALL_CHAPTERS = sorted(p.name for p in BOOK.glob("*.ipynb"))
+SITE_PAGES = ROOT / "_build" / "html" / "book"
+PLACEHOLDER = "[run the code above]"
+NEWS_QUESTION = "notified about official Jupyter news"
+JS_PROSE = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
+  .map(cell => (cell.querySelector('.jp-Cell-inputArea') || cell).innerText)
+  .join('\\n\\n')"""
+
+
+# Read when the module loads, before any test can rebuild the book.
+HTML_VALUES = built_prose_values(SITE_PAGES, ALL_CHAPTERS)
 
 
 # --- the server -----------------------------------------------------------------------
@@ -412,10 +427,51 @@ def test_the_chapters_with_sliders_show_their_explorers():
             assert isinstance(make(), Explorer), f"{factory}() does not build an Explorer"
 
 
+def unfold_solutions(page: Page, chapter: str) -> None:
+    """Each solution cell starts folded; unfold them as a reader would, by clicking."""
+    cells = json.loads((BOOK / chapter).read_text(encoding="utf-8"))["cells"]
+    folded = sum(c["metadata"].get("jupyter", {}).get("source_hidden", False) for c in cells)
+    placeholders = page.locator(".jp-Notebook .jp-InputPlaceholder")
+    shown = placeholders.count()
+    assert shown == folded > 0, (
+        f"{chapter}: {shown} folded cells shown, {folded} folded in the file"
+    )
+    for left in range(folded, 0, -1):
+        placeholders.first.click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-InputPlaceholder').length < n",
+            arg=left,
+        )
+
+
+def check_prose(page: Page, chapter: str) -> str:
+    """After Run All: no raw MyST, and every value of the HTML page shown. Returns a
+    one-line summary."""
+    expected = HTML_VALUES.get(chapter)
+    if expected is None:
+        message = f"no built page for {chapter}: build the book first (README command 1)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    # jupyterlab-myst evaluates a cell's expressions after the cell runs: wait for them.
+    deadline = time.monotonic() + REDRAW_TIMEOUT
+    while PLACEHOLDER in (text := page.evaluate(JS_PROSE)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert PLACEHOLDER not in text, f"{chapter}: values still read {PLACEHOLDER!r} after Run All"
+    raw = raw_myst(text)
+    assert not raw, f"{chapter}: raw MyST in the rendered prose: {raw[:5]}"
+    missing = sorted({v for v in expected if v not in text})
+    assert not missing, f"{chapter}: the live prose lacks these values of the HTML page: {missing}"
+    return f"{len(set(expected))} of {len(set(expected))} prose values, 0 raw MyST"
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
-def test_each_control_makes_the_kernel_redraw(browser: Browser, server: Server, chapter: str):
-    """Run the chapter's cells once; then every control of its explorers must redraw."""
+@pytest.mark.parametrize("chapter", ALL_CHAPTERS)
+def test_run_all_shows_the_prose_values_and_every_control_redraws(
+    browser: Browser, server: Server, chapter: str
+):
+    """Before running, placeholders; after Run All, the prose of the HTML book with its
+    values; then every control of the chapter's explorers must redraw."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(START_TIMEOUT * 1000)
@@ -426,10 +482,17 @@ def test_each_control_makes_the_kernel_redraw(browser: Browser, server: Server, 
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", state="attached")
         wait_for_kernel(server, chapter)
         timings["open"] = time.perf_counter() - start
+        before = page.evaluate(JS_PROSE)
+        assert NEWS_QUESTION not in page.inner_text("body"), "a news pop-up greets the reader"
+        if HTML_VALUES.get(chapter):
+            assert PLACEHOLDER in before, f"{chapter}: no placeholders before running"
+        assert "{eval}" not in before and 'f"{' not in before, f"{chapter}: raw expressions"
+        unfold_solutions(page, chapter)
         start = time.perf_counter()
         run_all_cells(page)
         timings["run all"] = time.perf_counter() - start
-        for factory in CHAPTERS[chapter]:
+        summary = check_prose(page, chapter)
+        for factory in CHAPTERS.get(chapter, []):
             explorer: Explorer = getattr(widgets, factory)()
             redraws = check_explorer(page, explorer)
             timings[f"slowest {explorer.name} redraw"] = max(redraws)
@@ -437,5 +500,22 @@ def test_each_control_makes_the_kernel_redraw(browser: Browser, server: Server, 
         context.close()
         server.shut_down_kernels(chapter)
     print(
-        f"{server.frontend} {chapter}: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        f"{server.frontend} {chapter}: {summary}; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     )
+
+
+def test_news_and_release_checks_are_off_by_default(server: Server):
+    """The book's jupyter-config (installed by requirements.txt) sets the defaults."""
+    if server.frontend != "jupyterlab":
+        pytest.skip("the news and release checks are JupyterLab's")
+    plugin = "@jupyterlab/apputils-extension:notification"
+    request = urllib.request.Request(
+        f"{server.base}/lab/api/settings/{plugin}",
+        headers={"Authorization": f"token {server.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        settings = json.loads(reply.read())
+    defaults = settings["schema"]["properties"]
+    assert defaults["fetchNews"]["default"] == "false", defaults["fetchNews"]
+    assert defaults["checkForUpdates"]["default"] is False, defaults["checkForUpdates"]

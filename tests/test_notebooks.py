@@ -161,13 +161,19 @@ def test_live_renderable_check_catches_the_old_forms(tmp_path, monkeypatch):
     assert "'y' is quoted before it exists" in message
 
 
-def test_unexecuted_notebooks_show_placeholders_not_expressions():
-    """Each {eval} of a committed notebook has a "[run the code above]" placeholder
-    (regenerate with `python -m editions.placeholders`), and nothing else is stored."""
-    from editions import placeholders
+def test_live_notebooks_show_placeholders_and_fold_solutions():
+    """Each {eval} of a committed notebook has a "[run the code above]" placeholder and
+    nothing else is stored; the code cells of each solution, and only those, are folded
+    (regenerate both with `python -m editions.live`)."""
+    from editions import live
 
-    assert placeholders.stale(NOTEBOOKS) == [], "run: python -m editions.placeholders"
+    assert live.stale(NOTEBOOKS) == [], "run: python -m editions.live"
     for path in NOTEBOOKS:
+        folded = 0
         for cell in _cells(path):
             for entry in cell["metadata"].get("user_expressions", []):
-                assert entry["result"]["data"] == {"text/plain": placeholders.PLACEHOLDER}
+                assert entry["result"]["data"] == {"text/plain": live.PLACEHOLDER}
+            hidden = cell["metadata"].get("jupyter", {}).get("source_hidden", False)
+            assert not (hidden and cell["cell_type"] == "markdown"), "folded Markdown"
+            folded += hidden
+        assert folded >= 3, f"{path.name}: only {folded} folded solution cells"

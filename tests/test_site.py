@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,14 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
+from _student import (
+    html_solution_lines,
+    leaks,
+    normalise,
+    page_text,
+    solution_fragments,
+    split_page,
+)
 from conftest import ROOT
 from playwright.sync_api import (
     Browser,
@@ -44,7 +54,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
+from sphinx.search.en import SearchEnglish
 
+from editions import student as student_edition
 from helpers.widgets import (
     Choice,
     Explorer,
@@ -994,3 +1006,102 @@ def test_figure_check_catches_bare_figures(chromium: Browser, tmp_path: Path) ->
         "b.png: Figure 1.2 is not cited by number",
     ):
         assert expected in text, f"not reported: {expected!r}\nreported:\n{text}"
+
+
+# --- the student edition --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def student_site(build: Path) -> Path:
+    """The student edition, built after the full book, whose environment it reuses."""
+    log = ANSI.sub("", student_edition.build(capture=True))
+    problems = _build_problems(0, log)
+    if problems:
+        pytest.fail("the student build is not clean:\n" + "\n".join(problems))
+    return build / "student"
+
+
+def _search_terms(site: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """The Sphinx search index of a site: its documents, and each term's documents."""
+    text = (site / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    terms: dict[str, list[int]] = {}
+    for kind in ("terms", "titleterms"):
+        for term, docs in index[kind].items():
+            terms.setdefault(term, []).extend([docs] if isinstance(docs, int) else docs)
+    return index["docnames"], terms
+
+
+def _stems(text: str) -> set[str]:
+    stemmer = SearchEnglish({})
+    return {stemmer.stem(word) for word in re.findall(r"\w+", text.lower())}
+
+
+@pytest.mark.build
+def test_student_html_has_exercises_but_no_solutions(student_site: Path, build: Path) -> None:
+    """No solution block, no solution text in any file, and each page links its notebook."""
+    notebooks = student_site / "notebooks"
+    for page in NOTEBOOK_PAGES:
+        chapter = ROOT / f"{page}.ipynb"
+        full = (build / f"{page}.html").read_text(encoding="utf-8")
+        html_text = (student_site / f"{page}.html").read_text(encoding="utf-8")
+        solution_block = re.compile(r'class="[^"]*\bsolution\b')
+        assert solution_block.search(full), f"{page}: the full edition shows its solutions"
+        assert not solution_block.search(html_text), f"{page}: a solution block is left"
+        exercises = len(student_edition.exercise_labels(chapter))
+        assert html_text.count('class="exercise') == exercises == full.count('class="exercise')
+        link = f'href="../notebooks/{chapter.name}"'
+        cells = json.loads((notebooks / chapter.name).read_text(encoding="utf-8"))["cells"]
+        sources = "\n".join("".join(c["source"]) for c in cells)
+        numbers = re.findall(r"^# Exercise (\d+\.\d+) \(", sources, flags=re.M)
+        assert len(numbers) == exercises, f"{page}: the notebook does not number its exercises"
+        assert all(f"Exercise {n}" in html_text for n in numbers), f"{page}: numbers differ"
+        assert link in html_text and (notebooks / chapter.name).is_file(), page
+        fragments = solution_fragments(chapter)
+        assert leaks(page_text(full), fragments), f"{page}: the finder finds nothing"
+        assert not leaks(page_text(html_text), fragments), page
+    elsewhere = " ".join(
+        normalise(split_page(p.read_text(encoding="utf-8"))[0]) for p in build.glob("book/*.html")
+    )
+    fragments = {
+        f"{path.stem} {label}": [f for f in items if f not in elsewhere]
+        for path in student_edition.chapters()
+        for label, items in solution_fragments(path).items()
+    }
+    fragments["solution output"] = [
+        line
+        for page in NOTEBOOK_PAGES
+        for line in html_solution_lines(
+            (build / f"{page}.html").read_text(encoding="utf-8"), elsewhere
+        )
+    ]
+    assert fragments["solution output"], "the full edition's solutions show no text"
+    for path in sorted(student_site.rglob("*")):
+        if path.suffix in {".html", ".js", ".txt", ".json"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found = leaks(page_text(text) if path.suffix == ".html" else normalise(text), fragments)
+            assert not found, f"{path.relative_to(student_site)}: {found[:3]}"
+    assert not (student_site / "_sources").exists(), "page sources would be the full notebooks"
+    assert sorted(p.name for p in student_site.rglob("*.ipynb")) == sorted(
+        p.name for p in student_edition.chapters()
+    )
+    with zipfile.ZipFile(student_site / student_edition.ZIP_NAME) as archive:
+        assert len(archive.namelist()) == len(student_edition.chapters())
+
+
+@pytest.mark.build
+def test_student_search_index_has_no_solution_words(student_site: Path, build: Path) -> None:
+    full_docs, full_terms = _search_terms(build)
+    docs, terms = _search_terms(student_site)
+    assert docs == full_docs
+    for page in NOTEBOOK_PAGES:
+        doc = docs.index(page)
+        outside, inside = split_page((build / f"{page}.html").read_text(encoding="utf-8"))
+        note = split_page(
+            (student_site / f"{page}.html").read_text(encoding="utf-8"), "student-download"
+        )[1]
+        words = _stems(inside) - _stems(outside) - _stems(note)
+        in_full = {w for w in words if doc in full_terms.get(w, [])}
+        assert in_full, f"{page}: no solution word found in the full index"
+        left = sorted(w for w in words if doc in terms.get(w, []))
+        assert not left, f"{page}: the student search index holds {left[:10]}"

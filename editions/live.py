@@ -1,4 +1,5 @@
-"""Placeholders for the prose's inline expressions in unexecuted notebooks.
+"""What a live notebook needs that its Markdown cannot say: placeholders for the
+prose's values before anything has run, and folded solutions.
 
 The chapters quote computed values with ``{eval}`expr` `` roles. In JupyterLab and
 Notebook 7, jupyterlab-myst evaluates them in the kernel when their Markdown cell runs
@@ -7,8 +8,14 @@ committed has run nothing, so each expression gets a placeholder result instead,
 which reads "[run the code above]" rather than showing the expression's source.
 The placeholders carry no computed value.
 
-``python -m editions.placeholders`` rewrites the notebooks in ``book/``;
-``python -m editions.placeholders --check`` only reports the stale ones (exit 1).
+An exercise's solution spans several cells between the ``{solution-start}`` and
+``{solution-end}`` Markdown cells. The HTML book folds it into a dropdown; JupyterLab
+renders each cell on its own, so the solution's code cells are collapsed instead
+(``jupyter.source_hidden``): the reader sees the solution's heading and its prose,
+and clicks to unfold the code.
+
+``python -m editions.live`` rewrites the notebooks in ``book/``;
+``python -m editions.live --check`` only reports the stale ones (exit 1).
 """
 
 from __future__ import annotations
@@ -34,13 +41,38 @@ def placeholder_metadata(exprs: list[str]) -> list[dict]:
     return [{"expression": e, "result": result} for e in dict.fromkeys(exprs)]
 
 
-def with_placeholders(nb: dict) -> dict:
-    """A copy of the notebook whose Markdown cells carry exactly their placeholders."""
+def _source(cell: dict) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def _fold(cell: dict, folded: bool) -> None:
+    jupyter = cell["metadata"].get("jupyter", {})
+    if folded:
+        jupyter["source_hidden"] = True
+    else:
+        jupyter.pop("source_hidden", None)
+    if jupyter:
+        cell["metadata"]["jupyter"] = jupyter
+    else:
+        cell["metadata"].pop("jupyter", None)
+
+
+def with_live_metadata(nb: dict) -> dict:
+    """A copy of the notebook whose Markdown cells carry exactly their placeholders,
+    and whose solution code cells, and only those, are folded."""
     nb = json.loads(json.dumps(nb))
+    in_solution = False
     for cell in nb["cells"]:
+        source = _source(cell)
+        if cell["cell_type"] == "markdown" and "{solution-end}" in source:
+            in_solution = False
+        # Only code is folded: a folded Markdown cell shows its first source line,
+        # raw MyST and all, where a folded code cell shows code.
+        _fold(cell, in_solution and cell["cell_type"] == "code")
+        if cell["cell_type"] == "markdown" and "{solution-start}" in source:
+            in_solution = True
         if cell["cell_type"] != "markdown":
             continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         exprs = expressions(source)
         if exprs:
             cell["metadata"]["user_expressions"] = placeholder_metadata(exprs)
@@ -55,11 +87,11 @@ def dump(nb: dict) -> str:
 
 
 def stale(paths: list[Path]) -> list[Path]:
-    """The notebooks whose placeholders differ from their prose's expressions."""
+    """The notebooks whose placeholders or folds are out of date."""
     out = []
     for path in paths:
         text = path.read_text(encoding="utf-8")
-        if dump(with_placeholders(json.loads(text))) != text:
+        if dump(with_live_metadata(json.loads(text))) != text:
             out.append(path)
     return out
 
@@ -69,11 +101,11 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         old = stale(paths)
         for path in old:
-            print(f"{path.relative_to(ROOT)}: placeholders out of date", file=sys.stderr)
+            print(f"{path.relative_to(ROOT)}: run python -m editions.live", file=sys.stderr)
         return 1 if old else 0
     for path in paths:
         nb = json.loads(path.read_text(encoding="utf-8"))
-        path.write_text(dump(with_placeholders(nb)), encoding="utf-8")
+        path.write_text(dump(with_live_metadata(nb)), encoding="utf-8")
     return 0
 
 
