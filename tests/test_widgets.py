@@ -129,7 +129,9 @@ def test_each_frame_has_its_own_alt_text_from_the_plotted_numbers(explorer, stat
     x = np.linspace(-2.0, 2.0, 401)
     grad = ACTIVATIONS["sigmoid"].grad(x)
     text = explorer.alt_text(activation="sigmoid", alpha=0.1, x_range=2.0)
-    assert "activation sigmoid, alpha 0.10, input range ± 2." in text
+    assert "for activation sigmoid, input range ± 2." in text  # alpha: not in this frame
+    leaky = explorer.alt_text(activation="leaky_relu", alpha=0.3, x_range=2.0)
+    assert "for activation leaky_relu, alpha 0.30, input range ± 2." in leaky
     assert f"from {grad.min():.3g} to {grad.max():.3g}" in text
     relu = describe_activation("relu", 0.1, 5.0)
     assert "from 0 to 5" in relu and "(50% of the range): x < 0" in relu
