@@ -9,8 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from editions.kernels import use_ipc_kernels
+
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The notebooks' kernels (nbval, nbclient) talk over Unix sockets, as the book
+    # build's do, so that they log no transport warning (see editions/kernels.py).
+    use_ipc_kernels()
 
 
 @pytest.fixture
