@@ -135,6 +135,7 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
     fresh_run: dict, record_property: Callable[[str, object], None]
 ):
@@ -178,6 +179,7 @@ def _text_outputs(nb: dict) -> list[tuple[int, str, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_two_executions_give_identical_text_and_glued_values(fresh_run: dict):
     """The fresh environment's run against the book build's run of the same code."""
     import nbformat

@@ -135,6 +135,7 @@ def test_every_requirement_is_in_the_lock_and_within_its_range():
     )
 
 
+@pytest.mark.skipif(DRIFT, reason="the newest versions may need packages the lock lacks")
 def test_the_lock_holds_every_dependency_of_every_locked_package():
     """The lock is closed: what an installed locked package requires is locked too."""
     lock = _lock()
