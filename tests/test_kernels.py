@@ -9,13 +9,18 @@ stock local provisioner and sees the warning, so the check can fail.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import nbformat
 import pytest
+from conftest import ROOT
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from packaging.version import Version
 
 from editions.kernels import NAME, use_ipc_kernels
@@ -90,3 +95,53 @@ def test_control_a_tcp_kernel_logs_the_warning(tmp_path: Path):
     assert run.output.strip() == "42", run
     assert run.transport == "tcp", run
     assert TCP_WARNING in run.stderr, f"expected the TCP warning on stderr, got:\n{run.stderr}"
+
+
+_CONF = """
+import sys
+sys.path.insert(0, {ext!r})
+extensions = {extensions!r}
+nb_execution_mode = {mode!r}
+nb_execution_raise_on_error = True
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
+@pytest.mark.parametrize(
+    ("mode", "ours"),
+    [("cache", True), ("force", True), ("inline", True), ("inline", False)],
+    ids=["cache", "force", "inline", "control-without-the-extension"],
+)
+def test_every_execution_mode_of_a_sphinx_build_logs_no_kernel_warning(
+    tmp_path: Path, mode: str, ours: bool
+):
+    """A one-notebook Sphinx project with the book's extension, in each myst-nb mode;
+    without the extension (the control) its log shows the kernel's TCP warning."""
+    src = tmp_path / "src"
+    src.mkdir()
+    extensions = ["myst_nb", "kernel_transport"] if ours else ["myst_nb"]
+    conf = _CONF.format(ext=str(ROOT / "_ext"), mode=mode, extensions=extensions)
+    (src / "conf.py").write_text(conf)
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, src / "index.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        # The control runs the stock provisioner: the one this process chose is not inherited.
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "42" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8"), "not executed"
+    flagged = [line for line in log.splitlines() if "WARNING" in line.upper()]
+    if not ours:
+        if Version(version("ipykernel")) < Version("7.4"):
+            pytest.skip("older ipykernel never warns")
+        assert any(TCP_WARNING in line for line in flagged), f"no TCP warning in:\n{log}"
+        return
+    assert not flagged, f"{mode}: the build logged:\n" + "\n".join(flagged)
