@@ -98,8 +98,6 @@ def test_control_a_tcp_kernel_logs_the_warning(tmp_path: Path):
 
 
 _CONF = """
-import sys
-sys.path.insert(0, {ext!r})
 extensions = {extensions!r}
 nb_execution_mode = {mode!r}
 nb_execution_raise_on_error = True
@@ -121,7 +119,7 @@ def test_every_execution_mode_of_a_sphinx_build_logs_no_kernel_warning(
     src = tmp_path / "src"
     src.mkdir()
     extensions = ["myst_nb", "kernel_transport"] if ours else ["myst_nb"]
-    conf = _CONF.format(ext=str(ROOT / "_ext"), mode=mode, extensions=extensions)
+    conf = _CONF.format(mode=mode, extensions=extensions)
     (src / "conf.py").write_text(conf)
     nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("print(6 * 7)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
@@ -132,7 +130,8 @@ def test_every_execution_mode_of_a_sphinx_build_logs_no_kernel_warning(
         text=True,
         check=False,
         # The control runs the stock provisioner: the one this process chose is not inherited.
-        env={**os.environ, "NO_COLOR": "1"},
+        # _ext/ on the path, as jupyter-book puts it for the book's local extensions.
+        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "_ext")},
         timeout=300,
     )
     log = result.stdout + result.stderr
