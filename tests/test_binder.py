@@ -139,6 +139,7 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_every_notebook_runs_in_a_fresh_environment_from_requirements_txt(
     fresh_run: dict, record_property: Callable[[str, object], None]
 ):
@@ -214,6 +215,7 @@ BUILT_OUTPUTS = {
 }
 
 
+@pytest.mark.slow
 def test_two_executions_give_identical_text_outputs_and_prose_values(fresh_run: dict):
     """The fresh environment's run against the book build's run of the same notebooks:
     the same text outputs, and the same values inserted into the prose."""

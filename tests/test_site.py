@@ -115,11 +115,16 @@ NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
 # --- the build ------------------------------------------------------------------------
 
 
+#: A line of the build log that is a warning or an error of any kind: Sphinx's and
+#: myst-nb's ("WARNING:", "ERROR:"), a kernel's or another logger's ("[IPKernelApp]
+#: WARNING | ..."), Python's warnings ("x.py:3: DeprecationWarning: ...").
+FLAGGED_LINE = re.compile(r"\b(WARNING|ERROR)\b|\b\w*(Warning|Error): |\bwarning: ", re.I)
+
+
 def _build_problems(returncode: int, output: str) -> list[str]:
     """Why a build's exit code and log are not clean (empty when they are)."""
     problems = [f"exit code {returncode}"] if returncode else []
-    lines = output.splitlines()
-    flagged = [line.strip() for line in lines if "WARNING:" in line or "ERROR:" in line]
+    flagged = [line.strip() for line in output.splitlines() if FLAGGED_LINE.search(line)]
     return problems + list(dict.fromkeys(flagged))
 
 
@@ -529,7 +534,8 @@ def figures() -> Iterator[dict[str, dict[str, Any]]]:
 
 @pytest.mark.build
 def test_build_is_clean(build: Path) -> None:
-    """The fixture fails on a non-zero exit or a warning; every TOC page is built."""
+    """The fixture fails on a non-zero exit or any warning or error line in the log
+    (Sphinx, myst-nb, kernels, Python warnings); every TOC page is built."""
     missing = [p for p in PAGES if not (build / f"{p}.html").is_file()]
     assert not missing, f"pages of _toc.yml missing from the build: {missing}"
 
@@ -795,6 +801,18 @@ def test_build_log_check_flags_warnings_and_errors() -> None:
     assert _build_problems(0, "book/intro.md:3: WARNING: undefined label: 'nope'")
     assert _build_problems(0, "book/intro.md:5: ERROR: Unknown directive type.")
     assert _build_problems(1, "build finished with problems.")
+    kernel = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption."
+    assert _build_problems(0, f"Executing: book/01.ipynb\n{kernel}\ndone") == [kernel]
+    python = "/x/sphinx/util.py:12: RemovedInSphinx80Warning: use y instead"
+    assert _build_problems(0, python) == [python]
+    assert _build_problems(0, "a.py:3: DeprecationWarning: old") == [
+        "a.py:3: DeprecationWarning: old"
+    ]
+    assert _build_problems(0, "Debugger warning: frozen modules") == [
+        "Debugger warning: frozen modules"
+    ]
+    clean = "reading sources... [100%] book/02_activations\nbuild succeeded.\n"
+    assert _build_problems(0, clean + "Executed notebook in 4.2 seconds\n") == []
 
 
 BROKEN_PAGE = r"""<!doctype html>
