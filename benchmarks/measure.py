@@ -98,6 +98,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120) -> Noteboo
     """Execute a copy of ``nb`` in a fresh kernel with working directory ``cwd``."""
     from nbclient import NotebookClient
 
+    from editions.kernels import use_ipc_kernels
+
+    use_ipc_kernels()  # the transport the book build's kernels use
     work = copy.deepcopy(nb)
     client = NotebookClient(
         work,
@@ -107,7 +110,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120) -> Noteboo
         record_timing=True,
     )
     t0 = time.perf_counter()
-    # The kernel's own log lines (e.g. its transport warning) would drown the progress.
+    # The kernel's own log lines would drown the progress.
     client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - t0
     return NotebookRun(seconds, cell_durations(work))

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from editions import student
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,7 +28,8 @@ def build_lite() -> None:
 
 
 def main() -> int:
-    steps = [("HTML book", build_book), ("in-browser edition", build_lite)]
+    steps = [("HTML book", build_book), ("student edition", student.build)]
+    steps += [("in-browser edition", build_lite)]  # it holds the student notebooks too
     for name, step in steps:
         start = time.perf_counter()
         try:

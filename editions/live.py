@@ -10,9 +10,9 @@ The placeholders carry no computed value.
 
 An exercise's solution spans several cells between the ``{solution-start}`` and
 ``{solution-end}`` Markdown cells. The HTML book folds it into a dropdown; JupyterLab
-renders each cell on its own, so the cells in between are collapsed instead
-(``jupyter.source_hidden``): the reader sees the solution's heading and clicks to
-unfold the rest.
+renders each cell on its own, so the solution's code cells are collapsed instead
+(``jupyter.source_hidden``): the reader sees the solution's heading and its prose,
+and clicks to unfold the code.
 
 ``python -m editions.live`` rewrites the notebooks in ``book/``;
 ``python -m editions.live --check`` only reports the stale ones (exit 1).
@@ -37,7 +37,8 @@ def expressions(markdown: str) -> list[str]:
 
 def placeholder_metadata(exprs: list[str]) -> list[dict]:
     """jupyterlab-myst's ``user_expressions`` entries, one placeholder result each."""
-    result = {"status": "ok", "data": {"text/plain": PLACEHOLDER}, "metadata": {}}
+    # Keys in sorted order, as `ruff format` writes notebook JSON.
+    result = {"data": {"text/plain": PLACEHOLDER}, "metadata": {}, "status": "ok"}
     return [{"expression": e, "result": result} for e in dict.fromkeys(exprs)]
 
 
@@ -59,14 +60,16 @@ def _fold(cell: dict, folded: bool) -> None:
 
 def with_live_metadata(nb: dict) -> dict:
     """A copy of the notebook whose Markdown cells carry exactly their placeholders,
-    and whose solution cells, and only those, are folded."""
+    and whose solution code cells, and only those, are folded."""
     nb = json.loads(json.dumps(nb))
     in_solution = False
     for cell in nb["cells"]:
         source = _source(cell)
         if cell["cell_type"] == "markdown" and "{solution-end}" in source:
             in_solution = False
-        _fold(cell, in_solution)
+        # Only code is folded: a folded Markdown cell shows its first source line,
+        # raw MyST and all, where a folded code cell shows code.
+        _fold(cell, in_solution and cell["cell_type"] == "code")
         if cell["cell_type"] == "markdown" and "{solution-start}" in source:
             in_solution = True
         if cell["cell_type"] != "markdown":

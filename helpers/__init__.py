@@ -15,6 +15,7 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
 - :mod:`helpers.training`: a small training loop with early stopping;
 - :mod:`helpers.data`: toy data sets generated locally;
+- :mod:`helpers.exercises`: the student edition's checks, right or wrong in a sentence;
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
 - :mod:`helpers.plots`: the book's figure style;
 - :mod:`helpers.widgets`: the interactive explorers.
@@ -25,6 +26,7 @@ from . import (
     autodiff,
     clipping,
     data,
+    exercises,
     gradcheck,
     graph_drawing,
     init,
@@ -44,6 +46,7 @@ __all__ = [
     "autodiff",
     "clipping",
     "data",
+    "exercises",
     "gradcheck",
     "graph_drawing",
     "init",

@@ -15,10 +15,13 @@ he (Kaiming)        gain * sqrt(1 / fan_in), gain = sqrt(2)      gain * sqrt(3 /
 A uniform distribution on [-r, r] has standard deviation r / sqrt(3), so each uniform
 row has the same spread as the normal row beside it.
 
-``gain(activation)`` follows the convention of common frameworks: the factor that
-restores unit variance after the nonlinearity (1 for linear and sigmoid, 5/3 for tanh,
-sqrt(2) for ReLU). Glorot and Bengio's paper instead multiplies the sigmoid range by
-4, because sigmoid'(0) = 1/4; chapter 5 compares the two empirically.
+``gain(activation)`` follows PyTorch's ``torch.nn.init.calculate_gain``: 1 for linear
+and sigmoid, 5/3 for tanh, sqrt(2) for ReLU, sqrt(2 / (1 + alpha^2)) for leaky ReLU.
+Multiplying the sigmoid range by 4 instead, because sigmoid'(0) = 1/4, is not in Glorot
+and Bengio (2010): it is the sigmoid-slope argument of the Theano deep-learning
+tutorial, which builds on that paper. It holds for the backward pass only (sigmoid's
+outputs have mean 1/2); chapter 5 derives both conditions and compares the two
+conventions empirically.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ _GAINS = {
 
 
 def gain(activation: str, alpha: float = 0.01) -> float:
-    """The frameworks' recommended gain for an activation (leaky_relu uses alpha)."""
+    """PyTorch's calculate_gain for an activation (leaky_relu uses alpha)."""
     if not isinstance(activation, str):
         raise ArgumentTypeError(f"activation must be a str, got {type(activation).__name__}")
     if activation == "leaky_relu":

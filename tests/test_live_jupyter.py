@@ -482,6 +482,11 @@ def test_run_all_shows_the_prose_values_and_every_control_redraws(
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", state="attached")
         wait_for_kernel(server, chapter)
         timings["open"] = time.perf_counter() - start
+        if HTML_VALUES.get(chapter):
+            # jupyterlab-myst renders the Markdown cells after the page has loaded.
+            deadline = time.monotonic() + REDRAW_TIMEOUT
+            while PLACEHOLDER not in page.evaluate(JS_PROSE) and time.monotonic() < deadline:
+                time.sleep(0.25)
         before = page.evaluate(JS_PROSE)
         assert NEWS_QUESTION not in page.inner_text("body"), "a news pop-up greets the reader"
         if HTML_VALUES.get(chapter):

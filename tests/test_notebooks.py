@@ -4,13 +4,18 @@ the chapter skeleton that CONTRIBUTING.md describes."""
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import json
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BOOK, ROOT
+from conftest import BOOK, CODE_WIDTH, ROOT
+
+import helpers
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 PAGES = sorted(BOOK.glob("*.md"))
@@ -31,6 +36,25 @@ def _cells(path: Path) -> list[dict]:
 def _source(cell: dict) -> str:
     src = cell["source"]
     return src if isinstance(src, str) else "".join(src)
+
+
+def long_code_lines(cells: list[dict], width: int = CODE_WIDTH) -> list[str]:
+    """One line per code line longer than width: cell and line, as ruff counts them.
+
+    Cells are numbered from 1 over every cell of the notebook (markdown included)
+    and lines from 1 within the cell, which is how ruff names a place in a notebook.
+    """
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        if cell["cell_type"] != "code":
+            continue
+        for line_number, line in enumerate(_source(cell).splitlines(), start=1):
+            if len(line) > width:
+                found.append(
+                    f"cell {number}, line {line_number}: {len(line)} characters "
+                    f"(limit {width}): {line.strip()[:60]!r}"
+                )
+    return found
 
 
 def test_there_are_chapters():
@@ -68,6 +92,21 @@ def test_chapter_skeleton(path):
     assert import_cells == [0], f"{path.name}: imports belong in the first code cell only"
     assert re.search(r"rng = np\.random\.default_rng\(", code[0]), "seeded rng in imports"
     assert not re.search(r"np\.random\.(seed|rand|randn|normal|uniform)\(", "\n".join(code))
+    too_long = long_code_lines(cells)
+    assert not too_long, (
+        f"{path.name}: {len(too_long)} code line(s) wider than the book's code column "
+        f"({CODE_WIDTH} characters, book/ruff.toml):\n" + "\n".join(too_long)
+    )
+
+
+def test_long_line_check_names_the_cell_and_the_line(tmp_path):
+    """A line of the limit passes; one character more is reported by cell and line."""
+    markdown = {"cell_type": "markdown", "source": ["# Title\n", "x" * 200]}
+    code = {"cell_type": "code", "source": ["a = 1\n", "x" * CODE_WIDTH + "\n", "y" * 90]}
+    assert long_code_lines([markdown, {**code, "source": code["source"][:2]}]) == []
+    found = long_code_lines([markdown, code])
+    assert found == [f"cell 2, line 3: 90 characters (limit {CODE_WIDTH}): {'y' * 60!r}"]
+    assert long_code_lines([{"cell_type": "code", "source": "b = 2\n" + "z" * 79}], 78)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -91,6 +130,39 @@ def test_nothing_edits_sys_path():
         and re.search(r"sys\.path\.(append|insert)", p.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"these edit sys.path: {offenders}"
+
+
+def _shown_helpers_source() -> list[tuple[str, object]]:
+    """The helpers objects whose source a chapter prints (inspect.getsource(X.y))."""
+    modules = [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(helpers.__path__, "helpers.")
+    ]
+    shown = []
+    for path in NOTEBOOKS:
+        code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+        for dotted in re.findall(r"inspect\.getsource\(([\w.]+)\)", code):
+            head, *rest = dotted.split(".")
+            owners = [m for m in [helpers, *modules] if hasattr(m, head)]
+            assert owners, f"{path.name} prints the source of {dotted}, not found in helpers"
+            obj = getattr(owners[0], head)
+            for attr in rest:
+                obj = getattr(obj, attr)
+            shown.append((f"{path.name}: {dotted}", obj))
+    return shown
+
+
+def test_helpers_source_shown_in_the_book_fits_the_column():
+    """Code of helpers that a chapter prints obeys the chapters' line limit too."""
+    shown = _shown_helpers_source()
+    assert shown, "no chapter prints helpers' source: drop this test or the regex is wrong"
+    too_long = [
+        f"{where}, line {n}: {len(line)} characters (limit {CODE_WIDTH})"
+        for where, obj in shown
+        for n, line in enumerate(inspect.getsource(obj).splitlines(), start=1)
+        if len(line) > CODE_WIDTH
+    ]
+    assert not too_long, "\n".join(too_long)
 
 
 # --- The prose's inserted values: forms that the build and a live notebook both render.
@@ -163,7 +235,7 @@ def test_live_renderable_check_catches_the_old_forms(tmp_path, monkeypatch):
 
 def test_live_notebooks_show_placeholders_and_fold_solutions():
     """Each {eval} of a committed notebook has a "[run the code above]" placeholder and
-    nothing else is stored; the cells of each solution, and only those, are folded
+    nothing else is stored; the code cells of each solution, and only those, are folded
     (regenerate both with `python -m editions.live`)."""
     from editions import live
 
@@ -173,5 +245,7 @@ def test_live_notebooks_show_placeholders_and_fold_solutions():
         for cell in _cells(path):
             for entry in cell["metadata"].get("user_expressions", []):
                 assert entry["result"]["data"] == {"text/plain": live.PLACEHOLDER}
-            folded += cell["metadata"].get("jupyter", {}).get("source_hidden", False)
+            hidden = cell["metadata"].get("jupyter", {}).get("source_hidden", False)
+            assert not (hidden and cell["cell_type"] == "markdown"), "folded Markdown"
+            folded += hidden
         assert folded >= 3, f"{path.name}: only {folded} folded solution cells"

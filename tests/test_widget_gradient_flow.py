@@ -7,6 +7,7 @@ from helpers import layers, plots, probes
 from helpers.widgets.gradient_flow import (
     deep_mlp,
     demo_data,
+    describe_gradient_flow,
     draw_gradient_flow,
     gradient_flow_explorer,
     gradient_profile,
@@ -108,3 +109,15 @@ def test_static_front_end_has_every_frame_and_the_live_one_redraws():
     before = box.children[-1].value
     box.inputs["activation"].value = "relu"
     assert box.children[-1].value != before
+
+
+def test_frame_descriptions_state_the_computed_norms():
+    rng = np.random.default_rng(0)
+    x, y = demo_data(rng, d=32)
+    profile = gradient_profile(deep_mlp("sigmoid", 10, 32, 1.0, rng, d_in=32), x, y)
+    first, last = profile.activation_grad_norms[[0, -1]]
+    text = describe_gradient_flow("sigmoid", 10, 1.0)
+    assert f"{first:.1e} at layer 1 and {last:.1e} at layer 10" in text
+    assert f"a ratio of {first / last:.1e}: the gradient vanishes" in text
+    assert "explodes" in describe_gradient_flow("relu", 30, 2.0)
+    assert "within a factor of 10" in describe_gradient_flow("tanh", 10, 1.0)

@@ -135,3 +135,16 @@ def test_live_front_end_redraws():
     before = box.children[-1].value
     box.inputs["scale"].value = 0.1
     assert box.children[-1].value != before and "0.1" in box.children[1].value
+
+
+def test_frame_descriptions_state_the_computed_spread():
+    acts, grads = w.propagate("tanh", "fixed", 0.01)
+    text = w.describe_init("tanh", "fixed", 0.01)
+    assert f"from {acts[0].std():.2g} in layer 1 to {acts[-1].std():.2g} in layer 10" in text
+    assert "shrinks with depth" in text
+    assert "(saturated)" in w.describe_init("tanh", "fixed", 1.0)
+    assert "stays within a factor of 2" in w.describe_init("relu", "he", 1.0)
+    zeros = (w.propagate("relu", "he", 1.0)[0][-1] == 0).mean()
+    assert f"{zeros:.0%} of layer 10's values are exactly 0" in w.describe_init("relu", "he", 1.0)
+    alts = {w.init_explorer().alt_text(**p) for p in PARAMS[:4]}
+    assert len(alts) == 4 and all("Initialization explorer" in a for a in alts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -9,7 +10,9 @@ import numpy as np
 import pytest
 
 from helpers import plots
+from helpers.activations import ACTIVATIONS
 from helpers.widgets import Choice, Explorer, Slider, activation_explorer, draw_activation
+from helpers.widgets.activation import describe_activation
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +112,51 @@ def test_bad_definitions_are_refused():
         activation_explorer().render(slope=2.0)
     with pytest.raises(ValueError, match="x_range must be positive"):
         draw_activation(plots.canvas(), "relu", 0.1, 0.0)
+
+
+# --- what screen readers get ------------------------------------------------------------
+
+
+def test_each_frame_has_its_own_alt_text_from_the_plotted_numbers(explorer, static_page):
+    data = json.loads(re.search(r'class="nnfb-frames">(.*?)</script>', static_page).group(1))
+    alts = data["alts"]
+    assert len(alts) == len(data["frames"]) and len(set(alts)) == len(alts)
+    assert all(len(alt) >= 15 and not alt.endswith(".png") for alt in alts)
+    # the shown frame's alt text is the start parameters' one, in the img tag itself
+    start = explorer.params()
+    assert f'alt="{html.escape(explorer.alt_text(**start))}"' in static_page
+    # a described number is the computed one, not a typed one
+    x = np.linspace(-2.0, 2.0, 401)
+    grad = ACTIVATIONS["sigmoid"].grad(x)
+    text = explorer.alt_text(activation="sigmoid", alpha=0.1, x_range=2.0)
+    assert "for activation sigmoid, input range ± 2." in text  # alpha: not in this frame
+    leaky = explorer.alt_text(activation="leaky_relu", alpha=0.3, x_range=2.0)
+    assert "for activation leaky_relu, alpha 0.30, input range ± 2." in leaky
+    assert f"from {grad.min():.3g} to {grad.max():.3g}" in text
+    relu = describe_activation("relu", 0.1, 5.0)
+    assert "from 0 to 5" in relu and "(50% of the range): x < 0" in relu
+    assert "No saturated region" in describe_activation("softplus", 0.1, 2.0)
+
+
+def test_static_controls_announce_their_values(explorer, static_page):
+    assert 'role="group" aria-label="Activation explorer' in static_page
+    assert static_page.count('role="status" aria-live="polite"') == 1
+    assert 'aria-label="alpha" aria-valuetext="0.10"' in static_page
+    assert 'aria-label="input range ±" aria-valuetext="5"' in static_page
+    assert "<output" not in static_page  # an <output> is a second live region
+
+
+def test_explorer_descriptions_are_checked():
+    with pytest.raises(TypeError, match="describe must be callable"):
+        Explorer("e", draw_activation, [Slider("alpha", [0, 1])], describe="words")
+    silent = Explorer(
+        "e",
+        draw_activation,
+        [Slider("alpha", [0.0, 1.0])],
+        fixed={"activation": "relu", "x_range": 1.0},
+        describe=lambda **params: " ",
+    )
+    with pytest.raises(ValueError, match="describe must return a non-empty string"):
+        silent.alt_text(alpha=0.0)
+    plain = Explorer("plain", draw_activation, [Slider("alpha", [0.0, 1.0])])
+    assert plain.alt_text(alpha=1.0) == "plain explorer, for alpha 1."

@@ -13,9 +13,15 @@ figure for one choice of parameters and returns nothing else. From it come
   widget; the HTML book (see ``nb_mime_priority_overrides`` in ``_config.yml``)
   renders the static one.
 
+For screen readers, every static frame carries its own alt text, :meth:`Explorer.alt_text`:
+the parameter values and a description that ``describe(**params)`` computes from the
+same numbers the frame plots. A live region announces the new values whenever a
+control moves, and each range input reports its shown value (``aria-valuetext``), not
+its index.
+
 Stable CSS classes (``nnfb-explorer``, ``nnfb-control-<param>``, ``nnfb-image``,
-``nnfb-status``, and ``nnfb-static-explorer``, ``nnfb-frame``, ``nnfb-value`` in the
-static version) let the browser tests find the parts.
+``nnfb-status``, and ``nnfb-static-explorer``, ``nnfb-frame``, ``nnfb-value``,
+``nnfb-announce`` in the static version) let the browser tests find the parts.
 """
 
 from __future__ import annotations
@@ -121,6 +127,10 @@ class Explorer:
     canonical: maps a parameter dict to the parameters that actually change the
         figure (e.g. drops ``alpha`` for an activation without one), so the static
         front-end renders each distinct frame once.
+    title: what the explorer shows, in a few words (its accessible name).
+    describe: ``describe(**params) -> str``, what the frame for params shows, computed
+        from the numbers it plots (its axes, its values, its point); part of the
+        frame's alt text.
     """
 
     name: str
@@ -132,10 +142,15 @@ class Explorer:
     live_dpi: int = 80
     canonical: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     fixed: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+    describe: Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.draw):
             raise ArgumentTypeError(f"draw must be callable, got {type(self.draw).__name__}")
+        if self.describe is not None and not callable(self.describe):
+            kind = type(self.describe).__name__
+            raise ArgumentTypeError(f"describe must be callable or None, got {kind}")
         names = [c.name for c in self.controls]
         if len(set(names)) != len(names):
             raise ValueError(f"control names must be distinct, got {names}")
@@ -157,12 +172,46 @@ class Explorer:
             self.draw(fig, **self.fixed, **self.params(**params))
         return plots.to_png(fig, dpi or self.live_dpi)
 
+    # --- descriptions for screen readers -------------------------------------------
+
+    @property
+    def heading(self) -> str:
+        """The explorer's accessible name: its title, else its name."""
+        return self.title or f"{self.name} explorer"
+
+    def values_text(self, **params: Any) -> str:
+        """The controls' values as shown, e.g. "activation relu, alpha 0.10"."""
+        params = self.params(**params)
+        return ", ".join(f"{c.label or c.name} {c.show(params[c.name])}" for c in self.controls)
+
+    def alt_text(self, **params: Any) -> str:
+        """The alt text of the frame for params: what it shows, for these values.
+
+        Only the values that change the frame are named (see ``canonical``): frames
+        shared by several values of an ignored control then have one true alt text.
+        """
+        params = self.params(**params)
+        shown = self.canonical(dict(params)) if self.canonical else params
+        values = ", ".join(
+            f"{c.label or c.name} {c.show(params[c.name])}"
+            for c in self.controls
+            if c.name in shown
+        )
+        text = f"{self.heading}, for {values}."
+        if self.describe is not None:
+            description = self.describe(**self.fixed, **params)
+            if not isinstance(description, str) or not description.strip():
+                raise ValueError(f"{self.name}: describe must return a non-empty string")
+            text += " " + description.strip()
+        return text
+
     # --- static front-end ---------------------------------------------------------
 
-    def frames(self) -> tuple[list[bytes], dict[str, int]]:
-        """Render every grid point once; return (unique PNGs, grid key -> frame index)."""
+    def _grid(self) -> tuple[list[bytes], list[str], dict[str, int]]:
+        """Every grid point once: (unique PNGs, their alt texts, grid key -> frame index)."""
         grid = [list(range(len(c.values))) for c in self.controls]
         pngs: list[bytes] = []
+        alts: list[str] = []
         seen: dict[str, int] = {}
         index: dict[str, int] = {}
         for combo in itertools.product(*grid):
@@ -172,12 +221,18 @@ class Explorer:
             if canon_key not in seen:
                 seen[canon_key] = len(pngs)
                 pngs.append(self.render(dpi=self.static_dpi, **params))
+                alts.append(self.alt_text(**params))
             index["-".join(map(str, combo))] = seen[canon_key]
+        return pngs, alts, index
+
+    def frames(self) -> tuple[list[bytes], dict[str, int]]:
+        """Render every grid point once; return (unique PNGs, grid key -> frame index)."""
+        pngs, _, index = self._grid()
         return pngs, index
 
     def static_html(self) -> str:
         """Self-contained HTML: precomputed frames, range inputs, inline JS; no kernel."""
-        pngs, index = self.frames()
+        pngs, alts, index = self._grid()
         uid = (
             "nnfb-"
             + hashlib.sha1(
@@ -194,7 +249,8 @@ class Explorer:
             if isinstance(c, Slider):
                 widget = (
                     f'<input type="range" min="0" max="{len(c.values) - 1}" step="1" '
-                    f'value="{i}" data-param="{c.name}" aria-label="{title}">'
+                    f'value="{i}" data-param="{c.name}" aria-label="{title}" '
+                    f'aria-valuetext="{html.escape(shown[i])}">'
                 )
             else:
                 opts = "".join(
@@ -202,24 +258,31 @@ class Explorer:
                     for k, s in enumerate(shown)
                 )
                 widget = f'<select data-param="{c.name}" aria-label="{title}">{opts}</select>'
+            # The value is read out by the control itself (aria-valuetext, or the
+            # selected option), so screen readers skip the visible copy.
             controls_html.append(
                 f'<label class="nnfb-control nnfb-control-{c.name}">'
                 f"<span>{title}</span> {widget} "
-                f'<output class="nnfb-value">{html.escape(shown[i])}</output></label>'
+                f'<span class="nnfb-value" aria-hidden="true">{html.escape(shown[i])}</span>'
+                "</label>"
             )
         data = {
             "frames": [base64.b64encode(p).decode("ascii") for p in pngs],
+            "alts": alts,
             "index": index,
             "labels": labels,
+            "names": [c.label or c.name for c in self.controls],
         }
-        first = data["frames"][index["-".join(map(str, start))]]
+        first = index["-".join(map(str, start))]
         return _STATIC_TEMPLATE.format(
             uid=uid,
             name=html.escape(self.name),
+            heading=html.escape(self.heading),
             controls="".join(controls_html),
-            src=f"data:image/png;base64,{first}",
-            alt=html.escape(f"{self.name}: figure for the chosen parameters"),
-            data=json.dumps(data, separators=(",", ":")),
+            src=f"data:image/png;base64,{data['frames'][first]}",
+            alt=html.escape(alts[first]),
+            # The script tag holds JSON: escape "</" so no string can close the tag.
+            data=json.dumps(data, separators=(",", ":")).replace("</", "<\\/"),
         )
 
     # --- live front-end -------------------------------------------------------------
@@ -307,7 +370,8 @@ class ExplorerOutput:
         return bundle
 
 
-_STATIC_TEMPLATE = """<div class="nnfb-static-explorer" id="{uid}" data-explorer="{name}">
+_STATIC_TEMPLATE = """<div class="nnfb-static-explorer" id="{uid}" data-explorer="{name}"
+ role="group" aria-label="{heading}">
 <style>
 .nnfb-static-explorer .nnfb-controls {{
   display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em 1.8em; margin-bottom: 0.6em;
@@ -318,8 +382,13 @@ _STATIC_TEMPLATE = """<div class="nnfb-static-explorer" id="{uid}" data-explorer
 .nnfb-static-explorer .nnfb-value {{
   min-width: 2.5em; font-variant-numeric: tabular-nums; color: #555;
 }}
+.nnfb-static-explorer .nnfb-announce {{
+  position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
+  overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap;
+}}
 </style>
 <div class="nnfb-controls">{controls}</div>
+<p class="nnfb-announce" role="status" aria-live="polite" aria-atomic="true"></p>
 <img class="nnfb-frame" src="{src}" alt="{alt}" style="max-width:100%">
 <script type="application/json" class="nnfb-frames">{data}</script>
 <script>
@@ -328,14 +397,21 @@ _STATIC_TEMPLATE = """<div class="nnfb-static-explorer" id="{uid}" data-explorer
   var data = JSON.parse(root.querySelector(".nnfb-frames").textContent);
   var inputs = root.querySelectorAll("[data-param]");
   var outs = root.querySelectorAll(".nnfb-value");
+  var img = root.querySelector(".nnfb-frame");
+  var announce = root.querySelector(".nnfb-announce");
   function update() {{
-    var key = [];
+    var key = [], said = [];
     inputs.forEach(function (el, k) {{
+      var shown = data.labels[k][Number(el.value)];
       key.push(el.value);
-      outs[k].textContent = data.labels[k][Number(el.value)];
+      outs[k].textContent = shown;
+      if (el.type === "range") el.setAttribute("aria-valuetext", shown);
+      said.push(data.names[k] + " " + shown);
     }});
-    root.querySelector(".nnfb-frame").src =
-      "data:image/png;base64," + data.frames[data.index[key.join("-")]];
+    var frame = data.index[key.join("-")];
+    img.src = "data:image/png;base64," + data.frames[frame];
+    img.alt = data.alts[frame];
+    announce.textContent = said.join(", ");
   }}
   inputs.forEach(function (el) {{
     el.addEventListener("input", update);

@@ -3,6 +3,7 @@
 Grey bands mark where the derivative is below 0.05 in magnitude: the saturated
 region, where almost no gradient passes back through the unit. The figure has no
 legend (the titles name both panels), which keeps a redraw cheap.
+:func:`describe_activation` puts the same curves into words for the frames' alt text.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ def _build(fig: Figure) -> dict[str, Any]:
     return art
 
 
+def curves(
+    activation: str, alpha: float, x_range: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """The plotted curves: (x, f(x), f'(x), params), x: (NUM_POINTS,) on [-x_range, x_range].
+
+    params holds alpha for the activations that take it, and is empty otherwise.
+    """
+    if x_range <= 0:
+        raise ValueError(f"x_range must be positive, got {x_range}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    act = ACTIVATIONS[activation]
+    params = {"alpha": alpha} if activation in HAS_ALPHA else {}
+    x = np.linspace(-x_range, x_range, NUM_POINTS)
+    return x, act.fn(x, **params), act.grad(x, **params), params
+
+
 def draw_activation(fig: Figure, activation: str, alpha: float, x_range: float) -> None:
     """Draw activation(x) and its derivative on [-x_range, x_range].
 
@@ -44,12 +62,7 @@ def draw_activation(fig: Figure, activation: str, alpha: float, x_range: float) 
     alpha: the negative slope (leaky_relu, prelu) or scale (elu); ignored by the rest.
     x_range: half-width of the input interval, > 0.
     """
-    if x_range <= 0:
-        raise ValueError(f"x_range must be positive, got {x_range}")
-    act = ACTIVATIONS[activation]
-    params = {"alpha": alpha} if activation in HAS_ALPHA else {}
-    x = np.linspace(-x_range, x_range, NUM_POINTS)
-    y, dy = act.fn(x, **params), act.grad(x, **params)
+    x, y, dy, params = curves(activation, alpha, x_range)
     art = reuse(fig, "activation", _build)
     shown = activation + (f", alpha = {alpha:g}" if params else "")
     saturated = np.abs(dy) < SATURATION
@@ -72,6 +85,51 @@ def draw_activation(fig: Figure, activation: str, alpha: float, x_range: float) 
         pad = 0.08 * (hi - lo) + 1e-9
         ax.set_ylim(lo - pad, hi + pad)
         ax.set_title(f"{what}: {shown}", y=1.0)  # fixed: no title layout pass per frame
+
+
+def _intervals(x: np.ndarray, mask: np.ndarray) -> list[str]:
+    """The runs of x where mask holds, in words: "x < -2.1", "-1 < x < 1", "x > 3"."""
+    runs, start = [], None
+    for i, inside in enumerate([*mask, False]):
+        if inside and start is None:
+            start = i
+        elif not inside and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    words = []
+    for lo, hi in runs:
+        left, right = lo == 0, hi == len(x) - 1
+        if left and right:
+            words.append("the whole range")
+        elif left:
+            words.append(f"x < {x[hi]:.2g}")
+        elif right:
+            words.append(f"x > {x[lo]:.2g}")
+        else:
+            words.append(f"{x[lo]:.2g} < x < {x[hi]:.2g}")
+    return words
+
+
+def describe_activation(activation: str, alpha: float, x_range: float) -> str:
+    """The frame in words: its two panels, their axes and values, and where it saturates."""
+    x, y, dy, params = curves(activation, alpha, x_range)
+    shown = f"{activation}(x)" + (f" with alpha {alpha:g}" if params else "")
+    saturated = np.abs(dy) < SATURATION
+    where = _intervals(x, saturated)
+    text = (
+        f"Two panels over the input x from {-x_range:g} to {x_range:g}. Left: {shown}, "
+        f"from {y.min():.3g} to {y.max():.3g}. Right: its derivative f'(x), from "
+        f"{dy.min():.3g} to {dy.max():.3g}. "
+    )
+    if where:
+        share = saturated.mean()
+        text += (
+            f"Grey bands mark where |f'(x)| < {SATURATION:g}, the saturated region "
+            f"({share:.0%} of the range): {' and '.join(where)}."
+        )
+    else:
+        text += f"No saturated region: |f'(x)| stays at or above {SATURATION:g} everywhere."
+    return text
 
 
 def _canonical(params: dict[str, Any]) -> dict[str, Any]:
@@ -97,4 +155,6 @@ def activation_explorer() -> Explorer:
         ],
         height=3.2,
         canonical=_canonical,
+        title="Activation explorer: an activation function and its derivative",
+        describe=describe_activation,
     )

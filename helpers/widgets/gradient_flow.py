@@ -8,7 +8,8 @@ the activation, the number of hidden layers and the init gain g (hidden weights 
 drawn from N(0, g^2 / fan_in)).
 
 ``deep_mlp`` and ``gradient_profile`` are the same functions the chapter uses for its
-static figures, so the explorer and the text always agree.
+static figures, so the explorer and the text always agree. :func:`describe_gradient_flow`
+puts a frame into words for its alt text, from the same pass.
 """
 
 from __future__ import annotations
@@ -162,6 +163,25 @@ def draw_gradient_flow(
     gain: init gain g > 0; hidden weights ~ N(0, g^2 / fan_in).
     width: hidden units per layer. seed: seeds the weights and the data.
     """
+    depth_int, w_norms, a_norms = _floored_profile(activation, depth, gain, width, seed)
+    art = reuse(fig, "gradient_flow", _build)
+    art["weights"].set_data(np.arange(1, depth_int + 2), w_norms)
+    art["outputs"].set_data(np.arange(1, depth_int + 1), a_norms)
+    ax = art["ax"]
+    ax.set_xlim(0.5, depth_int + 1.5)
+    ax.set_ylim(*_decades(np.concatenate([w_norms, a_norms])))
+    ratio = a_norms[0] / a_norms[-1]
+    ax.set_title(
+        f"{activation}, {depth_int} layers, gain {gain:.2f}: "
+        f"||dL/da^(1)|| / ||dL/da^({depth_int})|| = {ratio:.1e}"
+    )
+
+
+def _floored_profile(
+    activation: str, depth: float, gain: float, width: int, seed: int
+) -> tuple[int, Array, Array]:
+    """(depth, ||dL/dW^(l)|| for l = 1 .. depth + 1, ||dL/da^(l)|| for l = 1 .. depth),
+    norms raised to FLOOR, for a fresh ``deep_mlp`` built from seed."""
     if activation not in ACTIVATION_CHOICES:
         raise ValueError(f"activation must be one of {ACTIVATION_CHOICES}, got {activation!r}")
     depth = as_real(depth, "depth")
@@ -174,17 +194,28 @@ def draw_gradient_flow(
     profile = gradient_profile(model, x, y)
     w_norms = np.maximum(profile.weight_grad_norms, FLOOR)
     a_norms = np.maximum(profile.activation_grad_norms, FLOOR)
+    return depth_int, w_norms, a_norms
 
-    art = reuse(fig, "gradient_flow", _build)
-    art["weights"].set_data(np.arange(1, depth_int + 2), w_norms)
-    art["outputs"].set_data(np.arange(1, depth_int + 1), a_norms)
-    ax = art["ax"]
-    ax.set_xlim(0.5, depth_int + 1.5)
-    ax.set_ylim(*_decades(np.concatenate([w_norms, a_norms])))
+
+def describe_gradient_flow(
+    activation: str, depth: float, gain: float, width: int = 32, seed: int = 0
+) -> str:
+    """The frame in words: its axes, the norms at both ends, and whether they vanish."""
+    depth_int, w_norms, a_norms = _floored_profile(activation, depth, gain, width, seed)
     ratio = a_norms[0] / a_norms[-1]
-    ax.set_title(
-        f"{activation}, {depth_int} layers, gain {gain:.2f}: "
-        f"||dL/da^(1)|| / ||dL/da^({depth_int})|| = {ratio:.1e}"
+    if ratio < 0.1:
+        verdict = "the gradient vanishes on its way back to the input"
+    elif ratio > 10:
+        verdict = "the gradient explodes on its way back to the input"
+    else:
+        verdict = "the gradient keeps its size within a factor of 10 across the layers"
+    return (
+        f"Gradient norm (log scale) against layer l, from 1 at the input to "
+        f"{depth_int + 1} at the output, in a {activation} network of {depth_int} hidden "
+        f"layers with init gain {gain:.2f}. The weight gradient ||dL/dW^(l)|| is "
+        f"{w_norms[0]:.1e} at layer 1 and {w_norms[-1]:.1e} at the output layer; the "
+        f"layer-output gradient ||dL/da^(l)|| is {a_norms[0]:.1e} at layer 1 and "
+        f"{a_norms[-1]:.1e} at layer {depth_int}, a ratio of {ratio:.1e}: {verdict}."
     )
 
 
@@ -199,4 +230,6 @@ def gradient_flow_explorer() -> Explorer:
             Slider("gain", [0.5, 1.0, 1.4, 2.0], "init gain", step=0.05, fmt="{:.2f}", default=1.0),
         ],
         height=3.2,
+        title="Gradient-flow explorer: the gradient norm of every layer",
+        describe=describe_gradient_flow,
     )

@@ -15,7 +15,8 @@ once (the same for every frame, so frames differ only by the parameters) and
 - scheme "he":     std_l = scale * sqrt(2 / M_{l-1}).
 
 So ``scale`` is the standard deviation itself for "fixed", and the gain for the other
-two (1 gives the textbook schemes).
+two (1 gives the textbook schemes). :func:`describe_init` puts a frame into words for
+its alt text, from the same forward and backward pass.
 """
 
 from __future__ import annotations
@@ -186,6 +187,45 @@ def draw_init(fig: Figure, activation: str, scheme: str, scale: float) -> None:
     ax_a.set_title(f"{activation}, {names[scheme]}", fontsize=10, y=1.0)
 
 
+#: Where tanh and sigmoid count as saturated: within 0.1 of a limit of their range.
+SATURATED_WITHIN = 0.1
+
+
+def _spread_words(ratio: float) -> str:
+    if ratio < 0.5:
+        return "shrinks with depth"
+    if ratio > 2.0:
+        return "grows with depth"
+    return "stays within a factor of 2"
+
+
+def describe_init(activation: str, scheme: str, scale: float) -> str:
+    """The frame in words: both panels, the spread of layers 1 and 10, and its verdict."""
+    acts, grads = propagate(activation, scheme, scale)
+    first, last = float(acts[0].std()), float(acts[-1].std())
+    lo, hi = ACTIVATION_RANGE[activation]
+    text = (
+        f"Two panels, one histogram per layer, layer 1 at the top to layer {NUM_LAYERS} at "
+        f"the bottom. Left: the activations a, from {lo:g} to {hi:g}; their standard "
+        f"deviation goes from {first:.2g} in layer 1 to {last:.2g} in layer {NUM_LAYERS}, "
+        f"so the spread {_spread_words(last / max(first, 1e-300))}."
+    )
+    if activation == "relu":
+        zeros = float((acts[-1] == 0).mean())
+        text += f" {zeros:.0%} of layer {NUM_LAYERS}'s values are exactly 0 (not drawn)."
+    else:
+        near = SATURATED_WITHIN * (hi - lo) / 2
+        share = float(((acts[-1] < lo + near) | (acts[-1] > hi - near)).mean())
+        text += f" {share:.0%} of layer {NUM_LAYERS}'s values are within {near:g} of a limit"
+        text += " (saturated)." if share > 0.5 else "."
+    medians = [float(np.median(np.log10(np.maximum(np.abs(g), 1e-300)))) for g in grads]
+    text += (
+        f" Right: log10 |dL/da| from {GRAD_RANGE[0]:g} to {GRAD_RANGE[1]:g}; its median is "
+        f"{medians[0]:.2g} at layer 1 and {medians[-1]:.2g} at layer {NUM_LAYERS}."
+    )
+    return text
+
+
 def init_explorer() -> Explorer:
     """scale x scheme x activation, for chapter 5."""
     return Explorer(
@@ -200,4 +240,6 @@ def init_explorer() -> Explorer:
         ],
         height=4.0,
         static_dpi=90,
+        title="Initialization explorer: per-layer histograms of activations and gradients",
+        describe=describe_init,
     )

@@ -1,0 +1,68 @@
+"""Kernels that talk to the build over Unix sockets, not over TCP.
+
+A kernel that jupyter_client starts listens, by default, on five TCP ports of
+127.0.0.1 without encryption, which any local user can connect to; ipykernel 7.4 and
+newer say so with a warning at every start. The kernels that build the book (and run
+the notebook tests and benchmarks) need no network: :class:`IPCProvisioner` gives each
+one IPC transport instead, its sockets in a private temporary folder (mode 0700),
+removed when the kernel shuts down. The cause is fixed, so the warning never appears.
+
+The provisioner is registered under :data:`NAME` in pyproject.toml's
+``jupyter_client.kernel_provisioners`` entry points; :func:`use_ipc_kernels` makes it
+the default for every kernel that the calling process starts afterwards, whatever the
+execution mode (myst-nb's cache, inline or direct, nbclient, nbval). Kernels of a
+live JupyterLab or Notebook server are not affected.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from importlib.metadata import entry_points
+from typing import Any
+
+from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
+
+NAME = "nnfb-ipc"
+GROUP = "jupyter_client.kernel_provisioners"
+
+
+class IPCProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """The local provisioner, with the kernel's channels on Unix sockets.
+
+    Where there are none (Windows), it behaves exactly as the local provisioner.
+    """
+
+    _socket_dir: str | None = None
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        km = self.parent
+        if km is not None and os.name == "posix":
+            if self._socket_dir is None:  # a restart keeps the same sockets
+                self._socket_dir = tempfile.mkdtemp(prefix="nnfb-kernel-")
+            km.transport = "ipc"
+            # A short absolute path: a socket's path may not exceed about 100 bytes.
+            km.ip = os.path.join(self._socket_dir, "k")
+            km.cache_ports = False  # the port cache reserves TCP ports
+        return await super().pre_launch(**kwargs)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart=restart)
+        if not restart and self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+
+
+def use_ipc_kernels() -> None:
+    """Make :class:`IPCProvisioner` the default for the kernels this process starts.
+
+    Raises RuntimeError when the entry point is missing: the environment was installed
+    before the provisioner existed (``pip install -e .`` registers it).
+    """
+    if not entry_points(group=GROUP, name=NAME):
+        raise RuntimeError(
+            f"the kernel provisioner {NAME!r} is not registered in this environment; "
+            "reinstall the project: pip install -r requirements.txt"
+        )
+    KernelProvisionerFactory.instance().default_provisioner_name = NAME

@@ -1,0 +1,146 @@
+"""The kernels the book's build starts talk over Unix sockets and log no warning.
+
+ipykernel 7.4 and newer warn at every start of a kernel reached over unencrypted TCP;
+editions/kernels.py gives the build's kernels IPC transport instead. Each test starts
+one kernel and reads what it printed on stderr. The control test starts one with the
+stock local provisioner and sees the warning, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+from jupyter_client.manager import KernelManager
+from jupyter_client.provisioning import KernelProvisionerFactory
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from packaging.version import Version
+
+from editions.kernels import NAME, use_ipc_kernels
+
+TCP_WARNING = "Kernel is running over TCP without encryption"
+
+
+@dataclass
+class KernelRun:
+    stderr: str  # what the kernel printed on stderr
+    transport: str
+    ip: str
+    output: str  # what the cell printed
+
+
+def _run_kernel(provisioner: str, tmp_path: Path) -> KernelRun:
+    """Start a kernel with ``provisioner``, run one cell, shut it down."""
+    factory = KernelProvisionerFactory.instance()
+    before = factory.default_provisioner_name
+    factory.default_provisioner_name = provisioner
+    log = tmp_path / f"{provisioner}.stderr"
+    km = KernelManager(kernel_name="python3")
+    outputs: list[str] = []
+    try:
+        with log.open("w") as stderr:
+            km.start_kernel(stderr=stderr)
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                kc.execute_interactive(
+                    "print(6 * 7)",
+                    timeout=60,
+                    output_hook=lambda msg: outputs.append(msg["content"].get("text", "")),
+                )
+            finally:
+                kc.stop_channels()
+                km.shutdown_kernel()
+    finally:
+        factory.default_provisioner_name = before
+    return KernelRun(log.read_text(encoding="utf-8"), km.transport, km.ip, "".join(outputs))
+
+
+def test_use_ipc_kernels_makes_the_provisioner_the_default():
+    factory = KernelProvisionerFactory.instance()
+    before = factory.default_provisioner_name
+    try:
+        factory.default_provisioner_name = "local-provisioner"
+        use_ipc_kernels()
+        assert factory.default_provisioner_name == NAME
+    finally:
+        factory.default_provisioner_name = before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
+def test_a_build_kernel_uses_ipc_and_logs_no_warning(tmp_path: Path):
+    run = _run_kernel(NAME, tmp_path)
+    assert run.output.strip() == "42", run
+    assert run.transport == "ipc", run
+    socket_dir = Path(run.ip).parent
+    assert socket_dir.name.startswith("nnfb-kernel-"), run.ip
+    assert not socket_dir.exists(), f"{socket_dir} was left behind"
+    flagged = [line for line in run.stderr.splitlines() if "WARNING" in line.upper()]
+    assert not flagged, "the kernel logged:\n" + "\n".join(flagged)
+
+
+@pytest.mark.skipif(
+    Version(version("ipykernel")) < Version("7.4"), reason="older ipykernel never warns"
+)
+def test_control_a_tcp_kernel_logs_the_warning(tmp_path: Path):
+    run = _run_kernel("local-provisioner", tmp_path)
+    assert run.output.strip() == "42", run
+    assert run.transport == "tcp", run
+    assert TCP_WARNING in run.stderr, f"expected the TCP warning on stderr, got:\n{run.stderr}"
+
+
+_CONF = """
+extensions = {extensions!r}
+nb_execution_mode = {mode!r}
+nb_execution_raise_on_error = True
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
+@pytest.mark.parametrize(
+    ("mode", "ours"),
+    [("cache", True), ("force", True), ("inline", True), ("inline", False)],
+    ids=["cache", "force", "inline", "control-without-the-extension"],
+)
+def test_every_execution_mode_of_a_sphinx_build_logs_no_kernel_warning(
+    tmp_path: Path, mode: str, ours: bool
+):
+    """A one-notebook Sphinx project with the book's extension, in each myst-nb mode;
+    without the extension (the control) its log shows the kernel's TCP warning."""
+    src = tmp_path / "src"
+    src.mkdir()
+    extensions = ["myst_nb", "kernel_transport"] if ours else ["myst_nb"]
+    conf = _CONF.format(mode=mode, extensions=extensions)
+    (src / "conf.py").write_text(conf)
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, src / "index.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        # The control runs the stock provisioner: the one this process chose is not inherited.
+        # _ext/ on the path, as jupyter-book puts it for the book's local extensions.
+        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "_ext")},
+        timeout=300,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "42" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8"), "not executed"
+    flagged = [line for line in log.splitlines() if "WARNING" in line.upper()]
+    if not ours:
+        if Version(version("ipykernel")) < Version("7.4"):
+            pytest.skip("older ipykernel never warns")
+        assert any(TCP_WARNING in line for line in flagged), f"no TCP warning in:\n{log}"
+        return
+    assert not flagged, f"{mode}: the build logged:\n" + "\n".join(flagged)
