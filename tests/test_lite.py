@@ -29,9 +29,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT
 from playwright.sync_api import Browser, Page, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
-from test_live_jupyter import RUN_ALL_TIMEOUT, frame, move
+from test_live_jupyter import frame, move, run_all_cells
 
 from editions import lite
 from editions.live import PLACEHOLDER
@@ -218,14 +217,7 @@ def run_all(page: Page, chapter: str) -> None:
         timeout=OPEN_TIMEOUT * 1000,
     )
     page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=OPEN_TIMEOUT * 1000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    try:
-        state = page.wait_for_function(JS_RUN_STATE, timeout=RUN_ALL_TIMEOUT * 1000, polling=500)
-    except PlaywrightTimeout:
-        prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s; prompts: {prompts}")
-    assert state.json_value() == "done", state.json_value()
+    run_all_cells(page, state_js=JS_RUN_STATE, polling=500)
 
 
 def slide_once(page: Page, explorer_name: str) -> None:

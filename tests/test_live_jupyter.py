@@ -320,12 +320,13 @@ def wait_for_kernel(server: Server, notebook: str) -> None:
     raise TimeoutError(f"no idle kernel for {notebook}: {server.api('GET', 'sessions')}")
 
 
-def run_all_cells(page: Page) -> None:
-    """Run > Run All Cells, and wait until every code cell has run."""
+def run_all_cells(page: Page, state_js: str = JS_RUN_STATE, polling: int = 250) -> None:
+    """Run > Run All Cells, and wait until ``state_js`` (a page function returning
+    'done', 'error: ...' or false) says every code cell has run."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     try:
-        state = page.wait_for_function(JS_RUN_STATE, timeout=RUN_ALL_TIMEOUT * 1000, polling=250)
+        state = page.wait_for_function(state_js, timeout=RUN_ALL_TIMEOUT * 1000, polling=polling)
     except PlaywrightTimeout:
         prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
         pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s; prompts: {prompts}")
