@@ -35,9 +35,10 @@ def as_float_array(x: object, name: str) -> np.ndarray:
         raise ArgumentTypeError(
             f"{name} must be a real-valued array or number, got {type(x).__name__}"
         )
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    # dtype kinds: "f" floating, "i" signed and "u" unsigned integers; refused are
+    # "b" (bool), "c" (complex), "O" (objects), "U"/"S" (strings) and the rest.
+    # (A kind test, not np.issubdtype: layers call this on every forward pass.)
+    if arr.dtype.kind not in "fiu":
         raise ArgumentTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
 
