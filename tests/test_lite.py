@@ -76,6 +76,7 @@ def _lite_config() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.build  # reads what python -m editions wrote
 def test_the_lite_config_is_offline():
     """jupyter-lite.json points the kernel at the site's own Pyodide, never at PyPI."""
     data = _lite_config()["jupyter-config-data"]
@@ -89,6 +90,7 @@ def test_the_lite_config_is_offline():
     assert lite.check_output(LITE) == kernel
 
 
+@pytest.mark.build  # reads what python -m editions wrote
 def test_the_lock_lists_only_files_the_site_holds():
     """Every package of the site's pyodide-lock.json is there, with its sha256."""
     folder = LITE / "static" / "pyodide"
@@ -106,6 +108,7 @@ def test_the_lock_lists_only_files_the_site_holds():
     assert versions == {"numpy": "2.0.2", "matplotlib": "3.8.4"}, versions
 
 
+@pytest.mark.build  # reads what python -m editions wrote
 def test_every_chapter_is_in_the_lite_contents():
     listing = json.loads((LITE / "api" / "contents" / "book" / "all.json").read_text())
     names = {item["name"] for item in listing["content"]}
