@@ -90,14 +90,19 @@ def show_at_figure_size() -> None:
     """
     try:
         from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
         from matplotlib_inline.config import InlineBackend
     except ImportError:  # no IPython, or no inline backend: nothing is cropped
         return
     shell = get_ipython()
     if shell is None:
         return
-    # A trait: the inline backend's figure formatters are updated when it is set.
-    InlineBackend.instance(parent=shell).print_figure_kwargs = {"bbox_inches": None}
+    config = InlineBackend.instance(parent=shell)
+    # Changed in place: the backend reads it when it starts. (Assigning the trait
+    # instead runs a handler that traitlets reports as deprecated.)
+    config.print_figure_kwargs["bbox_inches"] = None
+    if config.shell is not None:  # the backend has started: update its formatters
+        select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
 
 
 def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figure:

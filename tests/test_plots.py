@@ -53,3 +53,46 @@ def test_suptitle_titles_the_figure_and_refuses_an_empty_title():
 def test_finish_returns_nothing_so_a_cell_can_end_with_it():
     fig, ax = plots.figure()
     assert plots.finish(ax, "Title", "x", "y") is None
+
+
+def test_show_at_figure_size_shows_a_figure_uncropped(monkeypatch):
+    """In an IPython shell the inline formatter then makes a PNG of the figure's size."""
+    import base64
+    import struct
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib.figure import Figure
+    from matplotlib_inline.config import InlineBackend
+
+    shell = InteractiveShell.instance()
+    config = InlineBackend.instance(parent=shell)
+    png_formatter = shell.display_formatter.formatters["image/png"]
+    # As the inline backend leaves things once active: its shell set, figures cropped.
+    monkeypatch.setattr(config, "shell", shell)
+    monkeypatch.setitem(config.print_figure_kwargs, "bbox_inches", "tight")
+    select_figure_formats(shell, {"png"}, bbox_inches="tight")
+    fig, ax = plots.figure(width=4.0, height=2.0)
+    ax.plot([0, 1], [0, 1])
+    plots.finish(ax, "Title", "x", "y")
+
+    def png_size() -> tuple[int, int]:
+        png = png_formatter(fig)
+        data = base64.b64decode(png) if isinstance(png, str) else png
+        return struct.unpack(">II", data[16:24])
+
+    try:
+        cropped = png_size()
+        plots.show_at_figure_size()
+        assert config.print_figure_kwargs == {"bbox_inches": None}
+        assert png_size() == (4 * plots.DPI, 2 * plots.DPI) != cropped
+    finally:
+        png_formatter.pop(Figure, None)
+        plt.close(fig)
+
+
+def test_show_at_figure_size_does_nothing_outside_ipython(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert plots.show_at_figure_size() is None
