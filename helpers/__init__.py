@@ -19,9 +19,13 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
 - :mod:`helpers.plots`: the book's figure style;
 - :mod:`helpers.widgets`: the interactive explorers.
+
+In the in-browser edition, importing the package also lets Pyodide's kernel fill in
+the values the prose quotes (see :mod:`helpers._pyodide`).
 """
 
 from . import (
+    _pyodide,
     activations,
     autodiff,
     clipping,
@@ -61,3 +65,5 @@ __all__ = [
     "widgets",
 ]
 __version__ = "0.1.0"
+
+_pyodide.install()
