@@ -99,6 +99,14 @@ def test_output_carries_both_front_ends(explorer):
     assert bundle["text/plain"].startswith("Explorer('activation'")
 
 
+def test_in_pyodide_the_output_leaves_out_the_static_frames(explorer, monkeypatch):
+    monkeypatch.setattr("sys.platform", "emscripten")
+    bundle = explorer.show()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "nnfb-static-explorer" not in bundle["text/html"]
+    assert "precomputed frames are in the HTML book" in bundle["text/html"]
+
+
 def test_bad_definitions_are_refused():
     with pytest.raises(ValueError, match="increasing"):
         Slider("a", [2.0, 1.0])

@@ -11,7 +11,9 @@ figure for one choice of parameters and returns nothing else. From it come
   the network, so it works in the HTML book, offline;
 - :meth:`Explorer.show`: one notebook output holding both. JupyterLab renders the live
   widget; the HTML book (see ``nb_mime_priority_overrides`` in ``_config.yml``)
-  renders the static one.
+  renders the static one. In the in-browser edition (Pyodide), where the live widget
+  is always what shows, the static frames are left out: rendering them would take
+  most of a chapter's run time there.
 
 For screen readers, every static frame carries its own alt text, :meth:`Explorer.alt_text`:
 the parameter values and a description that ``describe(**params)`` computes from the
@@ -31,6 +33,7 @@ import hashlib
 import html
 import itertools
 import json
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -365,7 +368,13 @@ class ExplorerOutput:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["text/html"] = self.explorer.static_html()
+        if sys.platform == "emscripten":  # the in-browser edition shows the widget
+            bundle["text/html"] = (
+                f"<p>{html.escape(self.explorer.heading)}: it runs in the kernel; its "
+                "precomputed frames are in the HTML book.</p>"
+            )
+        else:
+            bundle["text/html"] = self.explorer.static_html()
         bundle["text/plain"] = repr(self.explorer)
         return bundle
 
