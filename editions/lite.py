@@ -12,7 +12,8 @@ assembles it in three steps:
    A missing file or a mismatch stops the build.
 3. **Lock**: a ``pyodide-lock.json`` that lists only the packages the book needs, plus
    ipywidgets and ``helpers`` wheels, so a plain ``import helpers`` works with no
-   ``%pip`` cell. Then ``jupyter lite build`` writes the site, and the offline settings
+   ``%pip`` cell, and the kernel's own wheels, so that Pyodide loads all of them at
+   once when it starts. Then ``jupyter lite build`` writes the site, and the offline settings
    of the generated ``jupyter-lite.json`` are asserted.
 
 Moving to a newer Pyodide (once numpy and matplotlib publish emscripten wheels on PyPI)
@@ -67,6 +68,19 @@ EXTRA_WHEELS = {
 # jupyterlab-myst built against JupyterLab 4.1 (2.4.3 and later require 4.5 or 4.6).
 LAB_EXTENSIONS = ["jupyterlab_widgets==3.0.15", "jupyterlab_myst==2.4.2"]
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"  # from jupyterlite-pyodide-kernel
+# The kernel's own wheels, which jupyterlite-pyodide-kernel ships (with their sha256)
+# in its extension's static/pypi/all.json: name -> (imports, depends). In the lock, the
+# kernel loads them with everything else when Pyodide starts, in parallel, instead of
+# installing them one after another with piplite.
+KERNEL_WHEELS = {
+    "piplite": (["piplite"], ["micropip"]),
+    "ipykernel": (["ipykernel"], ["comm"]),
+    "pyodide-kernel": (["pyodide_kernel"], ["ipykernel", "ipython", "jedi", "ssl", "sqlite3"]),
+}
+# Loaded when Pyodide starts: what the kernel needs (spelled as the kernel's own list
+# spells them, so that it skips installing them again), and what every chapter imports.
+PRELOAD = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel"]
+PRELOAD += ["jedi", "ipython", "numpy", "matplotlib", "ipywidgets", "nn-fundamentals-helpers"]
 PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 HELPERS = ("nn-fundamentals-helpers", ["helpers"], ["numpy", "matplotlib", "ipywidgets"])
 
@@ -183,6 +197,31 @@ def wheel_entry(wheel: Path, name: str, imports: list[str], depends: list[str]) 
     }
 
 
+def kernel_extension() -> Path:
+    """The Pyodide kernel's lab extension, as jupyterlite-pyodide-kernel installed it."""
+    folder = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / KERNEL_EXTENSION
+    if not (folder / "package.json").is_file():
+        raise RuntimeError(f"{folder} is missing: pip install -r requirements.txt")
+    return folder
+
+
+def kernel_wheels() -> dict[str, Path]:
+    """The kernel's wheels (KERNEL_WHEELS), each checked against its all.json sha256."""
+    pypi = kernel_extension() / "static" / "pypi"
+    index = json.loads((pypi / "all.json").read_text(encoding="utf-8"))
+    found = {}
+    for name in KERNEL_WHEELS:
+        releases = [f for files in index[name]["releases"].values() for f in files]
+        if len(releases) != 1:
+            raise RuntimeError(f"all.json lists {len(releases)} wheels of {name}, not 1")
+        (release,) = releases
+        wheel = pypi / release["filename"]
+        if _sha256(wheel) != release["digests"]["sha256"]:
+            raise RuntimeError(f"{wheel.name}: sha256 differs from all.json")
+        found[name] = wheel
+    return found
+
+
 def assemble_pyodide(dest: Path, downloads: Path) -> None:
     """Pyodide's runtime, the verified packages, the added wheels and their lock in dest."""
     runtime = download_runtime(downloads)
@@ -203,7 +242,10 @@ def assemble_pyodide(dest: Path, downloads: Path) -> None:
         packages[name] = wheel_entry(wheel, name, imports, depends)
     helpers = build_helpers_wheel(downloads)
     packages[HELPERS[0]] = wheel_entry(helpers, *HELPERS)
-    for wheel in [*extra, helpers]:
+    kernel = kernel_wheels()
+    for name, wheel in kernel.items():
+        packages[name] = wheel_entry(wheel, name, *KERNEL_WHEELS[name])
+    for wheel in [*extra, helpers, *kernel.values()]:
         shutil.copy2(wheel, dest / wheel.name)
 
     lock = {"info": lock["info"], "packages": dict(sorted(packages.items()))}
@@ -246,6 +288,7 @@ def lite_settings() -> dict:
     kernel = {
         "pyodideUrl": "./static/pyodide/pyodide.js",
         "disablePyPIFallback": True,
+        "loadPyodideOptions": {"packages": PRELOAD},
     }
     return {
         "jupyter-lite-schema-version": 0,
@@ -268,10 +311,7 @@ SETTINGS_OVERRIDES = {
 
 def federated_extensions(downloads: Path) -> list[Path]:
     """The lab extensions the site ships: the Pyodide kernel, widgets, MyST."""
-    kernel = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / KERNEL_EXTENSION
-    if not (kernel / "package.json").is_file():
-        raise RuntimeError(f"{kernel} is missing: pip install -r requirements.txt")
-    return [kernel, *download_wheels(downloads, LAB_EXTENSIONS)]
+    return [kernel_extension(), *download_wheels(downloads, LAB_EXTENSIONS)]
 
 
 def check_output(out: Path) -> dict:
@@ -283,6 +323,8 @@ def check_output(out: Path) -> dict:
         raise RuntimeError(f"pyodideUrl is not the local Pyodide: {kernel.get('pyodideUrl')!r}")
     if kernel.get("disablePyPIFallback") is not True:
         raise RuntimeError("disablePyPIFallback is not true in jupyter-lite.json")
+    if kernel.get("loadPyodideOptions", {}).get("packages") != PRELOAD:
+        raise RuntimeError("jupyter-lite.json does not preload the kernel's packages")
     if not (out / "static" / "pyodide" / "pyodide-lock.json").is_file():
         raise RuntimeError("the site has no static/pyodide/pyodide-lock.json")
     return kernel

@@ -88,6 +88,11 @@ def test_the_lite_config_is_offline():
     for extension in data["federated_extensions"]:
         assert "//" not in extension["load"], extension
     assert lite.check_output(LITE) == kernel
+    # What Pyodide loads when it starts is all in the site's lock.
+    lock = json.loads((LITE / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    preload = kernel["loadPyodideOptions"]["packages"]
+    canonical = {re.sub(r"[-_.]+", "-", name).lower() for name in preload}
+    assert canonical <= set(lock["packages"]), sorted(canonical - set(lock["packages"]))
 
 
 @pytest.mark.build  # reads what python -m editions wrote
@@ -152,6 +157,26 @@ def test_verification_takes_matching_files_and_refuses_a_mismatch(tmp_path: Path
     wheel = _package_wheel(tmp_path / "empty.whl", {})
     with pytest.raises(RuntimeError, match="missing"):
         lite.take_verified_packages(lock, ["a"], wheel, tmp_path)
+
+
+def test_the_kernel_wheels_are_taken_only_when_all_json_vouches_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    pypi = tmp_path / "static" / "pypi"
+    pypi.mkdir(parents=True)
+    index = {}
+    for name in lite.KERNEL_WHEELS:
+        wheel = pypi / f"{name.replace('-', '_')}-1.0-py3-none-any.whl"
+        wheel.write_bytes(name.encode())
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        release = {"filename": wheel.name, "digests": {"sha256": digest}}
+        index[name] = {"releases": {"1.0": [release]}}
+    (pypi / "all.json").write_text(json.dumps(index))
+    monkeypatch.setattr(lite, "kernel_extension", lambda: tmp_path)
+    assert sorted(lite.kernel_wheels()) == sorted(lite.KERNEL_WHEELS)
+    (pypi / "piplite-1.0-py3-none-any.whl").write_bytes(b"tampered")
+    with pytest.raises(RuntimeError, match="sha256 differs"):
+        lite.kernel_wheels()
 
 
 def test_raw_myst_pattern_catches_source_and_passes_prose():
