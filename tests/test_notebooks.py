@@ -249,3 +249,16 @@ def test_live_notebooks_show_placeholders_and_fold_solutions():
             assert not (hidden and cell["cell_type"] == "markdown"), "folded Markdown"
             folded += hidden
         assert folded >= 3, f"{path.name}: only {folded} folded solution cells"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_notebook_is_valid_nbformat_without_warnings(path: Path):
+    """A cell without an id (nbformat 4.5) makes every build log a MissingIDFieldWarning."""
+    import warnings
+
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
