@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -85,9 +86,9 @@ PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "lan
 HELPERS = ("nn-fundamentals-helpers", ["helpers"], ["numpy", "matplotlib", "ipywidgets"])
 
 
-def _run(*command: str | Path, cwd: Path = ROOT) -> None:
+def _run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(c) for c in command), flush=True)
-    subprocess.run([str(c) for c in command], check=True, cwd=cwd)
+    subprocess.run([str(c) for c in command], check=True, cwd=cwd, env=env)
 
 
 def _sha256(path: Path) -> str:
@@ -353,7 +354,10 @@ def build() -> None:
     }
     config = {"LiteBuildConfig": build_config}
     (stage / "jupyter_lite_config.json").write_text(json.dumps(config, indent=2))
-    _run(Path(sys.executable).with_name("jupyter"), "lite", "build", cwd=stage)
+    # jupyterlite-core suggests the optional libarchive-c (a binding to the C library
+    # libarchive) with a UserWarning on every build; its own zip code is what we use.
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore:install libarchive-c:UserWarning"}
+    _run(Path(sys.executable).with_name("jupyter"), "lite", "build", cwd=stage, env=quiet)
     check_output(OUT)
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())
     print(f"lite: {OUT} holds {size / 1e6:.1f} MB", flush=True)
