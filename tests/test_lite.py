@@ -19,6 +19,8 @@ import http.server
 import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -111,6 +113,34 @@ def test_the_lock_lists_only_files_the_site_holds():
     assert len(helpers) == 1, "the helpers wheel is not in the lock"
     versions = {n: lock["packages"][n]["version"] for n in ["numpy", "matplotlib"]}
     assert versions == {"numpy": "2.0.2", "matplotlib": "3.8.4"}, versions
+    assert not set(lite.NOT_IMPORTED) & set(lock["packages"])
+    for entry in lock["packages"].values():
+        assert not set(lite.NOT_IMPORTED) & set(entry["depends"]), entry["name"]
+
+
+@pytest.mark.build  # reads what python -m editions wrote
+def test_the_kernel_startup_modules_are_shipped_compiled():
+    """The standard library's and IPython's startup modules are bytecode (of Pyodide's
+    Python 3.12), and the book's package keeps its source."""
+    folder = LITE / "static" / "pyodide"
+    lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+    files = {name: entry["file_name"] for name, entry in lock["packages"].items()}
+    checks = [
+        ("python_stdlib.zip", "json/__init__"),
+        (files["ipython"], "IPython/core/interactiveshell"),
+        (files["traitlets"], "traitlets/traitlets"),
+    ]
+    for archive, module in checks:
+        with zipfile.ZipFile(folder / archive) as opened:
+            names = set(opened.namelist())
+            assert f"{module}.pyc" in names and f"{module}.py" not in names, archive
+            magic = opened.read(f"{module}.pyc")[:4]
+        assert int.from_bytes(magic[:2], "little") == 3531, magic  # CPython 3.12's
+    with zipfile.ZipFile(folder / files["nn-fundamentals-helpers"]) as opened:
+        names = set(opened.namelist())
+    assert "helpers/plots.py" in names and "helpers/plots.pyc" not in names
+    with zipfile.ZipFile(folder / files["numpy"]) as opened:
+        assert not [n for n in opened.namelist() if n.endswith(".pyi")]
 
 
 @pytest.mark.build  # reads what python -m editions wrote
@@ -177,6 +207,89 @@ def test_the_kernel_wheels_are_taken_only_when_all_json_vouches_for_them(
     (pypi / "piplite-1.0-py3-none-any.whl").write_bytes(b"tampered")
     with pytest.raises(RuntimeError, match="sha256 differs"):
         lite.kernel_wheels()
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_startup_modules_are_compiled_in_place_and_the_rest_is_kept(tmp_path: Path):
+    """The wanted module becomes bytecode that imports without its source, the other
+    module and the data keep their bytes, the dropped stub goes, and the check agrees."""
+    files = {
+        "pkg/__init__.py": b"",
+        "pkg/fast.py": b"ANSWER = 6 * 7\n",
+        "pkg/slow.py": b"LATER = True\n",
+        "pkg/fast.pyi": b"ANSWER: int\n",
+        "pkg/data.txt": b"kept",
+    }
+    original = _zip(tmp_path / "pkg-1.0-py3-none-any.whl", files)
+    derived = tmp_path / "derived.whl"
+    wanted = {"/site/pkg/__init__.py", "/site/pkg/fast.py"}
+    assert lite.compiled_in_place(str(original), str(derived), "/site/", wanted, (".pyi",)) == 2
+    with zipfile.ZipFile(derived) as archive:
+        names = set(archive.namelist())
+        assert archive.read("pkg/slow.py") == files["pkg/slow.py"]
+        assert archive.read("pkg/data.txt") == b"kept"
+    assert names == {"pkg/__init__.pyc", "pkg/fast.pyc", "pkg/slow.py", "pkg/data.txt"}
+    lite.check_compiled(original, derived, (".pyi",))
+    with pytest.raises(RuntimeError, match="added"):
+        lite.check_compiled(original, derived, ())  # the stub may not go unannounced
+
+    site = tmp_path / "site"
+    with zipfile.ZipFile(derived) as archive:
+        archive.extractall(site)
+    probe = "import pkg.fast, pkg.slow; print(pkg.fast.ANSWER, pkg.fast.__file__)"
+    run = subprocess.run(  # compiled by this Python, so this one imports it, sourceless
+        [sys.executable, "-c", probe], cwd=site, capture_output=True, text=True, check=True
+    )
+    answer, path = run.stdout.split()
+    assert answer == "42" and path.endswith("fast.pyc"), run.stdout
+
+
+def test_the_compiled_check_refuses_a_changed_member(tmp_path: Path):
+    original = _zip(tmp_path / "a.whl", {"a/x.py": b"X = 1\n", "a/y.txt": b"y"})
+    changed = _zip(tmp_path / "b.whl", {"a/x.py": b"X = 2\n", "a/y.txt": b"y"})
+    with pytest.raises(RuntimeError, match="changed"):
+        lite.check_compiled(original, changed, ())
+    extra = _zip(tmp_path / "c.whl", {"a/x.py": b"X = 1\n", "a/y.txt": b"y", "a/z.py": b""})
+    with pytest.raises(RuntimeError, match="added"):
+        lite.check_compiled(original, extra, ())
+
+
+def test_dropped_names_suffixes_and_whole_folders():
+    drop = (".pyi", "sample_data/")
+    assert lite.dropped("numpy/__init__.pyi", drop)
+    assert lite.dropped("matplotlib/mpl-data/sample_data/logo2.png", drop)
+    assert not lite.dropped("matplotlib/mpl-data/fonts/ttf/DejaVuSans.ttf", drop)
+    assert not lite.dropped("numpy/__init__.py", drop)
+    assert not lite.dropped("pkg/not_sample_data/x.csv", drop)
+
+
+def test_the_closure_leaves_out_what_nothing_imports():
+    lock = {
+        "packages": {
+            "plot": {"depends": ["array", "zones"]},
+            "array": {"depends": []},
+            "zones": {"depends": ["array"]},
+        }
+    }
+    assert lite.closure(lock, ["plot"]) == ["array", "plot", "zones"]
+    assert lite.closure(lock, ["plot"], ["zones"]) == ["array", "plot"]
+    with pytest.raises(RuntimeError, match="not a package"):
+        lite.closure(lock, ["missing"])
+
+
+def test_a_package_that_imports_a_left_out_one_stops_the_build(tmp_path: Path):
+    (left_out,) = lite.NOT_IMPORTED[:1]
+    _zip(tmp_path / "ok.whl", {"ok/a.py": f"# {left_out} is not imported here\n".encode()})
+    lite.check_not_imported(tmp_path, ["ok.whl"])
+    _zip(tmp_path / "bad.whl", {"bad/a.py": f"import os\nimport {left_out}\n".encode()})
+    with pytest.raises(RuntimeError, match="imports one of"):
+        lite.check_not_imported(tmp_path, ["ok.whl", "bad.whl"])
 
 
 def test_raw_myst_pattern_catches_source_and_passes_prose():
