@@ -289,8 +289,10 @@ def assemble_pyodide(dest: Path, downloads: Path) -> None:
 # sources, so their tracebacks and ``??`` show code.
 
 #: The archives whose startup modules are shipped compiled: the standard library and the
-#: kernel's stack, by file-name prefix.
-COMPILED = """python_stdlib.zip ipython- prompt_toolkit- traitlets- pygments- stack_data-
+#: kernel's stack, by file-name prefix. Two large parts of that stack keep their sources,
+#: IPython's terminal toolkit (prompt_toolkit) and its completion library (jedi, with
+#: parso): their bytecode would take the first visit past its 45 MB budget.
+COMPILED = """python_stdlib.zip ipython- traitlets- pygments- stack_data-
 executing- asttokens- pure_eval- wcwidth- decorator- six- comm- pyodide_kernel-
 matplotlib_inline- packaging- piplite- ssl- sqlite3-""".split()
 #: Files that no running program reads, left out of numpy and matplotlib: type stubs,
