@@ -11,6 +11,7 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.losses`: losses returning value and gradient;
 - :mod:`helpers.norm`: batch, layer, instance and group normalisation;
 - :mod:`helpers.norm_drawing`: which cells each normalisation averages over;
+- :mod:`helpers.network_drawing`: networks drawn as units and weights, labelled;
 - :mod:`helpers.clipping`: gradient clipping by value and by norm;
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
 - :mod:`helpers.training`: a small training loop with early stopping;
@@ -36,6 +37,7 @@ from . import (
     init,
     layers,
     losses,
+    network_drawing,
     norm,
     norm_drawing,
     plots,
@@ -56,6 +58,7 @@ __all__ = [
     "init",
     "layers",
     "losses",
+    "network_drawing",
     "norm",
     "norm_drawing",
     "plots",
