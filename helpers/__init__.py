@@ -25,27 +25,10 @@ In the in-browser edition, importing the package also lets Pyodide's kernel fill
 the values the prose quotes (see :mod:`helpers._pyodide`).
 """
 
-from . import (
-    _pyodide,
-    activations,
-    autodiff,
-    clipping,
-    data,
-    exercises,
-    gradcheck,
-    graph_drawing,
-    init,
-    layers,
-    losses,
-    network_drawing,
-    norm,
-    norm_drawing,
-    plots,
-    probes,
-    regularization,
-    training,
-    widgets,
-)
+import importlib
+from types import ModuleType
+
+from . import _pyodide
 
 __all__ = [
     "activations",
@@ -68,5 +51,18 @@ __all__ = [
     "widgets",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Import a module of the package when it is first used, as in ``helpers.plots``:
+    ``import helpers.autodiff`` alone then does not pay for matplotlib."""
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 _pyodide.install()

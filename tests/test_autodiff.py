@@ -6,6 +6,8 @@ by central differences (helpers.gradcheck), and the three must agree."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import warnings
 
 import matplotlib
@@ -492,3 +494,11 @@ def test_draw_graph_draws_every_node_and_edge():
     with pytest.raises(TypeError, match="root must be a Var"):
         draw_graph(ax, 1.0)
     matplotlib.pyplot.close(fig)
+
+
+def test_importing_autodiff_alone_leaves_matplotlib_out():
+    """helpers imports its modules when they are first used: the engine needs numpy only."""
+    probe = "import sys, helpers.autodiff; print('matplotlib' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
