@@ -88,6 +88,15 @@ def test_chapter_skeleton(path):
     titles = re.findall(r"^# \S.*$", markdown, flags=re.M)
     assert len(titles) == 1, f"{path.name}: needs exactly one '# Title', found {titles}"
     assert "What you'll learn" in markdown and "What you need" in markdown, path.name
+    sections = re.findall(r"^## (\S.*?)\s*$", markdown, flags=re.M)
+    for section in ("Summary", "Exercises"):
+        assert sections.count(section) == 1, (
+            f"{path.name}: needs exactly one '## {section}', found {sections.count(section)} "
+            f"among its sections {sections}"
+        )
+    assert sections.index("Summary") < sections.index("Exercises"), (
+        f"{path.name}: '## Summary' must come before '## Exercises'; sections: {sections}"
+    )
     import_cells = [i for i, src in enumerate(code) if re.search(r"^(import|from) \w", src, re.M)]
     assert import_cells == [0], f"{path.name}: imports belong in the first code cell only"
     assert re.search(r"rng = np\.random\.default_rng\(", code[0]), "seeded rng in imports"
@@ -97,6 +106,24 @@ def test_chapter_skeleton(path):
         f"{path.name}: {len(too_long)} code line(s) wider than the book's code column "
         f"({CODE_WIDTH} characters, book/ruff.toml):\n" + "\n".join(too_long)
     )
+
+
+def test_skeleton_check_catches_a_missing_or_misplaced_summary(tmp_path):
+    """The skeleton check fails on chapter 2 without its Summary, and with its Summary
+    moved after the Exercises."""
+    nb = json.loads((BOOK / "02_activations.ipynb").read_text(encoding="utf-8"))
+    summary = [i for i, c in enumerate(nb["cells"]) if _source(c).startswith("## Summary")]
+    assert len(summary) == 1, "chapter 2 should hold its Summary in a cell of its own"
+    cell = nb["cells"].pop(summary[0])
+    broken = {
+        "missing": (nb["cells"], "needs exactly one '## Summary', found 0"),
+        "misplaced": (nb["cells"] + [cell], "'## Summary' must come before '## Exercises'"),
+    }
+    for name, (cells, message) in broken.items():
+        path = tmp_path / f"02_{name}.ipynb"
+        path.write_text(json.dumps({**nb, "cells": cells}), encoding="utf-8")
+        with pytest.raises(AssertionError, match=re.escape(message)):
+            test_chapter_skeleton(path)
 
 
 def test_long_line_check_names_the_cell_and_the_line(tmp_path):
