@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.patches import Circle
 
 from . import plots
-from ._checks import ArgumentTypeError, as_positive_int
+from ._checks import ArgumentTypeError, as_positive_int, as_real
 
 UNIT_COLOUR = plots.COLORS[0]
 DROPPED_COLOUR = "#BBBBBB"
@@ -42,12 +42,17 @@ def _sizes(sizes: object) -> list[int]:
     return widths
 
 
-def unit_positions(sizes: Sequence[int]) -> dict[tuple[int, int], tuple[float, float]]:
-    """Where each unit (layer, index) sits: layer l at x = COLUMN_GAP * l, in a column
+def unit_positions(
+    sizes: Sequence[int], column_gap: float = COLUMN_GAP
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """Where each unit (layer, index) sits: layer l at x = column_gap * l, in a column
     centred on y = 0, units 1 apart, index 0 at the top."""
     widths = _sizes(sizes)
+    gap = as_real(column_gap, "column_gap")
+    if gap <= 2 * RADIUS:
+        raise ValueError(f"column_gap must exceed a unit's width, {2 * RADIUS}, got {gap}")
     return {
-        (layer, j): (COLUMN_GAP * layer, (n - 1) / 2 - j)
+        (layer, j): (gap * layer, (n - 1) / 2 - j)
         for layer, n in enumerate(widths)
         for j in range(n)
     }
@@ -96,6 +101,7 @@ def draw_network(
     gap_labels: Sequence[str] | None = None,
     dropped: Mapping[int, Sequence[bool]] | None = None,
     weight_label_at: float = 0.3,
+    column_gap: float = COLUMN_GAP,
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """Draw the network on ``ax`` and return the unit positions. The axis keeps no
     ticks or spines; give it a title and axis labels with ``plots.finish``.
@@ -104,6 +110,7 @@ def draw_network(
     unit_labels: {(layer, j): text} written inside unit j of a layer.
     weight_labels: {(layer, i, j): text} written on the line of weight W^(layer)[i, j],
         at the fraction ``weight_label_at`` of the way from its source unit.
+    column_gap: the distance from one column to the next (units are 1 apart).
     layer_labels: one text per layer, written under its column.
     gap_labels: one text per weight matrix (len(sizes) - 1), written above the gap
         between two columns.
@@ -112,7 +119,7 @@ def draw_network(
         lines are left out (its incoming ones are drawn faint: it still computes).
     """
     widths = _sizes(sizes)
-    positions = unit_positions(widths)
+    positions = unit_positions(widths, column_gap)
     masks = _dropped(dropped, widths)
     if not 0.0 < weight_label_at < 1.0:
         raise ValueError(f"weight_label_at must be between 0 and 1, got {weight_label_at}")
@@ -186,10 +193,12 @@ def draw_network(
     bottom = -max(widths) / 2 - 0.1
     top = max(widths) / 2 - 0.1
     for k, text in enumerate(layer_labels or []):
-        ax.text(COLUMN_GAP * k, bottom, text, ha="center", va="top", fontsize=9)
+        ax.text(positions[k, 0][0], bottom, text, ha="center", va="top", fontsize=9)
     for k, text in enumerate(gap_labels or []):
-        ax.text(COLUMN_GAP * (k + 0.5), top, text, ha="center", va="bottom", fontsize=9)
-    ax.set_xlim(-0.8, COLUMN_GAP * (len(widths) - 1) + 0.8)
+        ax.text(
+            positions[k, 0][0] + column_gap / 2, top, text, ha="center", va="bottom", fontsize=9
+        )
+    ax.set_xlim(-0.8, positions[len(widths) - 1, 0][0] + 0.8)
     ax.set_ylim(bottom - 0.55, top + 0.45)
     ax.set_aspect("equal")
     ax.set_xticks([])

@@ -104,3 +104,12 @@ def test_a_refused_call_draws_nothing(ax):
     with pytest.raises(ValueError):
         network_drawing.draw_network(ax, (2, 2), weight_labels={(1, 0, 5): "w"})
     assert not ax.collections and not ax.patches and not ax.texts
+
+
+def test_the_column_gap_spreads_the_columns_and_must_leave_room(ax):
+    wide = network_drawing.draw_network(ax, (2, 3), column_gap=5.0)
+    assert wide[1, 0][0] - wide[0, 0][0] == 5.0
+    with pytest.raises(ValueError, match="column_gap must exceed"):
+        network_drawing.unit_positions((2, 3), column_gap=0.3)
+    with pytest.raises(TypeError, match="column_gap must be a real number"):
+        network_drawing.unit_positions((2, 3), column_gap="wide")
