@@ -152,9 +152,5 @@ def draw_graph(ax: Axes, root: Var, show: str = "value") -> dict[Var, tuple[int,
     n_rows = 1 + max(row for _, row in positions.values())
     ax.set_xlim(-0.6, n_cols - 0.4)
     ax.set_ylim(-0.6, n_rows - 0.4)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for side in ax.spines.values():
-        side.set_visible(False)
+    plots.diagram_axes(ax)
     return positions

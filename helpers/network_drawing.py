@@ -201,9 +201,5 @@ def draw_network(
     ax.set_xlim(-0.8, positions[len(widths) - 1, 0][0] + 0.8)
     ax.set_ylim(bottom - 0.55, top + 0.45)
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    plots.diagram_axes(ax)
     return positions

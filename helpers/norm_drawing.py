@@ -102,11 +102,7 @@ def draw_axes(ax: Axes, layer: norm._Normalization, title: str, n: int = 4, s: i
     ax.set_xlim(-0.3, n + depth_x + 0.3)
     ax.set_ylim(-0.3, s + depth_y + 0.3)
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    plots.diagram_axes(ax)
     mid_x, mid_y = _project(n, c / 2, 0)
     ax.text(mid_x + 0.25, mid_y - 0.2, "C", ha="left", va="top")
     plots.finish(ax, title, "N", "H, W")

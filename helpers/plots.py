@@ -152,6 +152,16 @@ def finish(
             ax.legend(frameon=False)
 
 
+def diagram_axes(ax: Axes) -> None:
+    """Clear an axis of ticks, grid and spines, for a diagram drawn in data units. Its
+    title and axis labels stay, and ``finish`` still sets them."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def suptitle(fig: Figure, title: str) -> None:
     """Title a figure of several axes, in the book's style."""
     if not isinstance(title, str) or not title.strip():

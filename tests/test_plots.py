@@ -96,3 +96,15 @@ def test_show_at_figure_size_does_nothing_outside_ipython(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     assert plots.show_at_figure_size() is None
+
+
+def test_diagram_axes_clears_ticks_grid_and_spines_but_keeps_labels():
+    fig, ax = plots.figure()
+    ax.plot([0, 1], [0, 1])
+    plots.diagram_axes(ax)
+    plots.finish(ax, "a diagram", "layer", "units")
+    assert not ax.get_xticks().size and not ax.get_yticks().size
+    assert not any(spine.get_visible() for spine in ax.spines.values())
+    assert not any(line.get_visible() for line in ax.get_xgridlines() + ax.get_ygridlines())
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("layer", "units")
+    plt.close(fig)
