@@ -60,6 +60,22 @@ def html_prose_values(page: Path) -> list[str]:
     return parser.values
 
 
+#: Below this size a shown value is round-off by construction: a gradient check's
+#: relative error, or a difference that is exactly zero in exact arithmetic. Its
+#: digits depend on the BLAS and maths library that computed it.
+ROUND_OFF_SCALE = 1e-6
+
+
+def round_off_scale(value: str) -> bool:
+    """Whether a shown value is a nonzero number smaller than ROUND_OFF_SCALE
+    (text that is not a number, and zero, are not)."""
+    try:
+        number = float(value.replace("\u2212", "-").replace(",", ""))
+    except ValueError:
+        return False
+    return 0 < abs(number) < ROUND_OFF_SCALE
+
+
 def strip_quotes(text_plain: str) -> str:
     """A string's text/plain repr shown as the renderers show it: without its quotes."""
     return re.sub(r"""^(["'])(.*)\1$""", r"\2", text_plain, flags=re.S)
