@@ -12,9 +12,9 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.norm`: batch, layer, instance and group normalisation;
 - :mod:`helpers.norm_drawing`: which cells each normalisation averages over;
 - :mod:`helpers.network_drawing`: networks drawn as units and weights, labelled;
+- :mod:`helpers.experiments`: the experiment toolkit: build, train, profile;
 - :mod:`helpers.clipping`: gradient clipping by value and by norm;
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
-- :mod:`helpers.training`: a small training loop with early stopping;
 - :mod:`helpers.data`: toy data sets generated locally;
 - :mod:`helpers.exercises`: the student edition's checks, right or wrong in a sentence;
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
@@ -36,6 +36,7 @@ __all__ = [
     "clipping",
     "data",
     "exercises",
+    "experiments",
     "gradcheck",
     "graph_drawing",
     "init",
@@ -47,7 +48,6 @@ __all__ = [
     "plots",
     "probes",
     "regularization",
-    "training",
     "widgets",
 ]
 __version__ = "0.1.0"

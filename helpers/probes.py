@@ -1,5 +1,8 @@
 """Per-layer statistics: the data behind the histograms and gradient-norm plots.
 
+This module only measures: the networks it measures are built by
+:func:`helpers.experiments.mlp`.
+
 ``trace(model, x, dout)`` runs one forward and one backward pass through a
 ``Sequential`` and keeps, for every layer, its output and the gradient arriving at its
 output. ``layer_stats`` and ``grad_norms_per_layer`` summarise them.
@@ -17,9 +20,8 @@ from ._checks import (
     as_positive_int,
     as_real,
     check_finite,
-    check_rng,
 )
-from .layers import ActivationLayer, Layer, Linear, Sequential
+from .layers import Layer, Linear, Sequential
 
 Array = np.ndarray
 
@@ -97,32 +99,6 @@ def linear_layers(model: Layer) -> list[Linear]:
         if child is not None:
             found.extend(linear_layers(child))
     return found
-
-
-def deep_stack(
-    widths: list[int],
-    activation: str,
-    init: str,
-    rng: np.random.Generator,
-    **init_kwargs: float,
-) -> Sequential:
-    """Linear, activation, Linear, activation, ...: len(widths) - 1 layers, no biases.
-
-    widths: [M_0, M_1, ..., M_L], M_0 the input size; layer l maps (N, M_{l-1}) to
-        (N, M_l). The layer outputs sit at odd indices of the result: model[2l - 1].
-    activation: a name in helpers.activations.ACTIVATIONS, e.g. "tanh".
-    init: a scheme name from helpers.init; init_kwargs go to it (std=, gain=, ...).
-    rng: numpy Generator for the weights.
-    """
-    widths = [as_positive_int(m, f"widths[{i}]") for i, m in enumerate(widths)]
-    if len(widths) < 2:
-        raise ValueError(f"widths must hold at least 2 sizes, got {widths}")
-    check_rng(rng)
-    layers: list[Layer] = []
-    for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
-        layers.append(Linear(n_in, n_out, init=init, rng=rng, bias=False, **init_kwargs))
-        layers.append(ActivationLayer(activation))
-    return Sequential(*layers)
 
 
 def histograms(

@@ -106,7 +106,7 @@ def soft_threshold(w: Array, threshold: float) -> Array:
 
 
 class Penalty:
-    """A weight penalty for :func:`helpers.training.train`.
+    """A weight penalty for :func:`helpers.experiments.train`.
 
     kind: "l1" or "l2". lam: strength, >= 0.
     proximal: only for "l1". If True, the trainer does not add the subgradient; after

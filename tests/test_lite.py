@@ -300,7 +300,6 @@ def test_raw_myst_pattern_catches_source_and_passes_prose():
     assert not RAW_MYST.search("The loss E = 0.298 falls (see Section 4.2) {as expected}.")
 
 
-
 def test_round_off_scale_picks_out_tiny_numbers_only():
     """The values whose digits the browser check does not compare: nonzero numbers
     below 1e-6, as the prose shows them (a minus sign may be U+2212)."""
@@ -308,6 +307,7 @@ def test_round_off_scale_picks_out_tiny_numbers_only():
         assert round_off_scale(tiny), tiny
     for kept in ["0.298371044", "1e-06", "3.0", "0", "0.0e+00", "1,024", "ReLU", ""]:
         assert not round_off_scale(kept), kept
+
 
 # --- the browser ----------------------------------------------------------------------
 

@@ -7,27 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import layers, probes
+from helpers import experiments, layers, probes
 from helpers.gradcheck import numerical_grad, rel_error
-
-
-def test_deep_stack_shape_and_repr(rng):
-    model = probes.deep_stack([6, 5, 4], "tanh", "xavier_normal", rng)
-    assert len(model) == 4
-    assert repr(model[0]) == "Linear(6 -> 5, init=xavier_normal)"
-    assert "b" not in model[0].params and model[2].params["W"].shape == (5, 4)
-    assert model.forward(np.ones((3, 6))).shape == (3, 4)
-
-
-def test_deep_stack_passes_init_arguments(rng):
-    model = probes.deep_stack([2000, 10], "relu", "normal", rng, std=0.5)
-    assert abs(model[0].params["W"].std() - 0.5) < 0.01
-
-
-@pytest.mark.parametrize("widths", [[5], [], [3, 0, 2]])
-def test_deep_stack_refuses_bad_widths(rng, widths):
-    with pytest.raises(ValueError, match="widths"):
-        probes.deep_stack(widths, "tanh", "xavier_normal", rng)
 
 
 @settings(deadline=None, max_examples=25)
@@ -36,7 +17,7 @@ def test_deep_stack_refuses_bad_widths(rng, widths):
 )
 def test_trace_outputs_and_gradients_match_hand_computation(seed, n, act):
     rng = np.random.default_rng(seed)
-    model = probes.deep_stack([4, 3, 3, 2], act, "xavier_normal", rng)
+    model = experiments.mlp([4, 3, 3, 2], act, rng, init="xavier_normal", bias=False, head=False)
     x = rng.standard_normal((n, 4))
     dout = rng.standard_normal((n, 2))
     tr = probes.trace(model, x, dout)
@@ -52,7 +33,7 @@ def test_trace_outputs_and_gradients_match_hand_computation(seed, n, act):
 
 
 def test_trace_without_backward_and_bad_dout(rng):
-    model = probes.deep_stack([3, 2], "relu", "he_normal", rng)
+    model = experiments.mlp([3, 2], "relu", rng, init="he_normal", bias=False, head=False)
     tr = probes.trace(model, np.ones((2, 3)))
     assert tr.grads_out == [None, None]
     with pytest.raises(ValueError, match="arrays\\[0\\] is None"):
@@ -71,7 +52,7 @@ def test_layer_stats_by_hand():
 
 
 def test_grad_norms_per_layer(rng):
-    model = probes.deep_stack([4, 3, 2], "tanh", "xavier_normal", rng)
+    model = experiments.mlp([4, 3, 2], "tanh", rng, init="xavier_normal", bias=False, head=False)
     probes.trace(model, rng.standard_normal((5, 4)), rng.standard_normal((5, 2)))
     norms = probes.grad_norms_per_layer(model)
     expected = [np.sqrt(np.sum(model[i].grads["W"] ** 2)) for i in (0, 2)]

@@ -1,4 +1,4 @@
-"""Tests for helpers.training: the loop against hand-computed gradient descent, early
+"""Tests for helpers.experiments: the loop against hand-computed gradient descent, early
 stopping on curves whose best epoch is known in advance, and the argument checks."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import layers, losses
+from helpers.experiments import History, evaluate, train
 from helpers.regularization import Penalty, soft_threshold
-from helpers.training import History, evaluate, train
 
 # One weight, one sample: y_hat = w * x with x = 1. On the training target 2 the
 # gradient of mse is 2 (w - 2), so with lr = 0.25 and w0 = 0 gradient descent gives
