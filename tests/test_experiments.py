@@ -1,5 +1,7 @@
-"""Tests for helpers.experiments: the loop against hand-computed gradient descent, early
-stopping on curves whose best epoch is known in advance, and the argument checks."""
+"""Tests for helpers.experiments: the builder against networks built layer by layer,
+the loop against hand-computed gradient descent and Adam, the order of its gradient
+transforms, early stopping on curves whose best epoch is known in advance, and the
+argument checks."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import layers, losses
-from helpers.experiments import History, evaluate, train
+from helpers import clipping, layers, losses, norm, probes
+from helpers.experiments import Adam, History, evaluate, gradient_profile, mlp, train
 from helpers.regularization import Penalty, soft_threshold
 
 # One weight, one sample: y_hat = w * x with x = 1. On the training target 2 the
@@ -193,6 +195,12 @@ def test_diverging_training_raises(rng):
         (dict(X_val=np.ones((2, 1))), ValueError, "X_val and y_val"),
         (dict(penalty="l2"), TypeError, "penalty"),
         (dict(y=np.ones((3, 1))), ValueError, "same number"),
+        (dict(steps=3), ValueError, "exactly one of epochs and steps"),
+        (dict(epochs=None), ValueError, "exactly one of epochs and steps"),
+        (dict(clip=clipping.clip_by_norm), TypeError, "clip"),
+        (dict(optimizer="adam"), TypeError, "optimizer"),
+        (dict(weight_decay=-1.0), ValueError, "weight_decay"),
+        (dict(after_step=3), TypeError, "after_step"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
@@ -212,3 +220,192 @@ def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
 def test_history_repr_mentions_the_best_epoch():
     history = History(train_loss=[1.0, 0.5], val_loss=[2.0, 1.5], best_epoch=1, epochs_run=1)
     assert "best_epoch=1" in repr(history)
+
+
+# --- the builder ------------------------------------------------------------------
+
+
+def test_mlp_shape_and_repr(rng):
+    model = mlp([6, 5, 4], "tanh", rng, bias=False, head=False)
+    assert len(model) == 4
+    assert repr(model[0]) == "Linear(6 -> 5, init=xavier_normal)"
+    assert "b" not in model[0].params and model[2].params["W"].shape == (5, 4)
+    assert model.forward(np.ones((3, 6))).shape == (3, 4)
+
+
+def test_mlp_passes_init_arguments(rng):
+    model = mlp([2000, 10], "relu", rng, init="normal", head=False, std=0.5)
+    assert abs(model[0].params["W"].std() - 0.5) < 0.01
+
+
+@pytest.mark.parametrize("widths", [[5], [], [3, 0, 2]])
+def test_mlp_refuses_bad_widths(rng, widths):
+    with pytest.raises(ValueError, match="widths"):
+        mlp(widths, "tanh", rng)
+
+
+def _same_params(a: layers.Layer, b: layers.Layer) -> None:
+    assert list(a.params) == list(b.params)
+    for name in a.params:
+        assert np.array_equal(a.params[name], b.params[name]), name
+
+
+def test_mlp_draws_the_weights_of_the_same_network_built_by_hand():
+    """Same seed, same layers in the same order: the same weights, bit for bit."""
+    built = mlp([3, 4, 4, 2], "tanh", np.random.default_rng(5), init="he_normal", gain=1.5)
+    gen = np.random.default_rng(5)
+    by_hand = layers.Sequential(
+        layers.Linear(3, 4, init="normal", rng=gen, std=1.5 / np.sqrt(3)),
+        layers.Tanh(),
+        layers.Linear(4, 4, init="normal", rng=gen, std=1.5 / np.sqrt(4)),
+        layers.Tanh(),
+        layers.Linear(4, 2, init="normal", rng=gen, std=1.5 / np.sqrt(4)),
+    )
+    _same_params(built, by_hand)
+
+
+def test_mlp_blocks_residual_norm_dropout_and_head_init(rng):
+    net = mlp([3, 5, 5, 5, 2], "relu", rng, blocks=True, residual=True)
+    assert len(net) == 4 and isinstance(net[0], layers.Sequential)
+    assert isinstance(net[1], layers.Residual) and isinstance(net[2], layers.Residual)
+    assert repr(net[3]) == "Linear(5 -> 2, init=xavier_normal)"
+    x = rng.standard_normal((4, 3))
+    a1 = net[0](x)
+    np.testing.assert_array_equal(net[1](a1), a1 + net[1].block(a1))
+    bn = mlp([3, 5, 2], layers.Tanh, rng, init="normal", bias=False, norm=norm.BatchNorm, std=0.1)
+    assert [type(layer).__name__ for layer in bn.layers] == [
+        "Linear",
+        "BatchNorm",
+        "ActivationLayer",
+        "Linear",
+    ]
+    assert "b" not in bn[0].params and "b" in bn[3].params
+    assert abs(bn[0].params["W"].std() - 0.1) < 0.1
+    other = mlp([3, 5, 2], "tanh", rng, init="he_normal", head_init="zeros")
+    assert not other[2].params["W"].any() and other[0].params["W"].any()
+    drop = mlp([3, 5, 1], "tanh", rng, dropout=0.5)
+    assert isinstance(drop[2], layers.Dropout) and drop[2].p == 0.5
+
+
+def test_mlp_refuses_bad_arguments(rng):
+    with pytest.raises(ValueError, match="keep the width"):
+        mlp([3, 5, 6, 2], "relu", rng, residual=True)
+    with pytest.raises(TypeError, match="activation"):
+        mlp([3, 2], 3, rng)
+    with pytest.raises(TypeError, match="widths"):
+        mlp(5, "tanh", rng)
+    with pytest.raises(TypeError, match="rng"):
+        mlp([3, 4, 1], "tanh", None, dropout=0.5)
+
+
+# --- the loop's steps ---------------------------------------------------------------
+
+
+def test_steps_mode_records_every_step_and_matches_gradient_descent(rng):
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    net = mlp([3, 4, 1], "tanh", np.random.default_rng(1))
+    twin = copy.deepcopy(net)
+    history = train(net, losses.mse, X, y, lr=0.1, steps=5)
+    expected_loss, expected_norm = [], []
+    for _ in range(5):
+        loss, d = losses.mse(twin.forward(X), y)
+        twin.backward(d)
+        expected_loss.append(loss)
+        expected_norm.append(clipping.global_norm(twin.grads))
+        layers.sgd_step(twin, 0.1)
+    assert history.step_loss == expected_loss and history.grad_norm == expected_norm
+    _same_params(net, twin)
+    assert history.train_loss == [] and not history.diverged and not net.training
+
+
+def test_stop_above_ends_before_the_gradient_without_an_error(rng):
+    X, y = 10 * rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = train(
+            layers.Linear(2, 1, rng=rng), losses.mse, X, y, lr=100.0, steps=200, stop_above=1e6
+        )
+    assert history.diverged and history.step_loss[-1] >= 1e6
+    assert all(loss < 1e6 for loss in history.step_loss[:-1])
+    assert len(history.grad_norm) == len(history.step_loss) - 1
+
+
+def test_random_batches_are_drawn_without_replacement_from_rng(rng):
+    X, y = np.arange(20.0)[:, None], np.zeros((20, 1))
+    seen = []
+    net = layers.Linear(1, 1, init="zeros")
+
+    def forward(x, _forward=net.forward):
+        seen.append(x[:, 0].copy())
+        return _forward(x)
+
+    net.forward = forward
+    train(net, losses.mse, X, y, lr=0.1, steps=3, batch_size=4, rng=np.random.default_rng(2))
+    gen = np.random.default_rng(2)
+    for batch in seen:
+        np.testing.assert_array_equal(batch, gen.choice(20, size=4, replace=False))
+
+
+def test_transforms_apply_in_the_documented_order():
+    """clip, then the penalty's gradient, then after_backward, then the update, then
+    after_step: the decay is never clipped, the hooks see what the docstring says."""
+    model = one_weight_model(w0=3.0)
+    events = []
+    lam, tau, lr = 0.5, 0.1, 0.25
+
+    def after_backward(m, step):
+        events.append(("grad", step, float(m.grads["W"][0, 0]), float(m.params["W"][0, 0])))
+
+    def after_step(m, step):
+        events.append(("step", step, float(m.params["W"][0, 0])))
+
+    train(
+        model,
+        losses.mse,
+        X_ONE,
+        Y_TRAIN,
+        lr=lr,
+        steps=1,
+        clip=(clipping.clip_by_value, tau),
+        penalty=Penalty("l2", lam),
+        after_backward=after_backward,
+        after_step=after_step,
+    )
+    # data gradient 2 (3 - 2) = 2, clipped to 0.1, plus the unclipped decay 0.5 * 3
+    assert events[0] == ("grad", 0, tau + lam * 3.0, 3.0)
+    assert events[1] == ("step", 0, pytest.approx(3.0 - lr * (tau + lam * 3.0), rel=1e-15))
+
+
+def test_adam_and_decoupled_decay_match_the_update_written_out(rng):
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal((6, 1))
+    net = mlp([2, 3, 1], "tanh", np.random.default_rng(3))
+    twin = copy.deepcopy(net)
+    lr, wd, b1, b2 = 0.01, 0.1, 0.9, 0.999
+    train(net, losses.mse, X, y, lr=lr, steps=4, optimizer=Adam(b1, b2), weight_decay=wd)
+    m = dict.fromkeys(twin.params, 0.0)
+    v = dict.fromkeys(twin.params, 0.0)
+    for t in range(1, 5):
+        twin.backward(losses.mse(twin(X), y)[1])
+        for name, w in twin.params.items():
+            g = twin.grads[name]
+            m[name] = b1 * m[name] + (1 - b1) * g
+            v[name] = b2 * v[name] + (1 - b2) * g**2
+            step = m[name] / (1 - b1**t) / (np.sqrt(v[name] / (1 - b2**t)) + 1e-8)
+            if name.endswith("W"):
+                w *= 1 - lr * wd
+            w -= lr * step
+    _same_params(net, twin)
+    with pytest.raises(ValueError, match="beta1"):
+        Adam(beta1=1.0)
+
+
+def test_gradient_profile_matches_the_trace(rng):
+    net = mlp([4, 5, 5, 1], "tanh", rng, init="he_normal", blocks=True)
+    x, y = rng.standard_normal((7, 4)), rng.standard_normal((7, 1))
+    profile = gradient_profile(net, x, y)
+    assert profile.loss == losses.mse(net.forward(x), y)[0]
+    tr = probes.trace(net, x, losses.mse(net.forward(x), y)[1])
+    np.testing.assert_allclose(
+        profile.activation_grad_norms, [np.linalg.norm(g) for g in tr.grads_out[:2]]
+    )
+    np.testing.assert_allclose(profile.weight_grad_norms, probes.grad_norms_per_layer(net))
+    assert profile.weight_grad_norms.shape == (3,)
