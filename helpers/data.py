@@ -140,3 +140,10 @@ def regression_1d(
     if not np.all(np.isfinite(clean)):
         raise ValueError(f"fn must return finite values on [{low}, {high}]")
     return x[:, None], clean + noise * rng.standard_normal(n)
+
+
+def sine_of_first(n: int, rng: np.random.Generator, d: int = 32) -> tuple[Array, Array]:
+    """A regression set in d dimensions: X: (n, d) standard normal, y: (n, 1) =
+    sin(3 X[:, 0])."""
+    x = check_rng(rng).standard_normal((as_positive_int(n, "n"), as_positive_int(d, "d")))
+    return x, np.sin(3.0 * x[:, :1])

@@ -246,8 +246,7 @@ def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
 def _global_norm(grads: dict[str, Array]) -> float:
     # the formula of clipping.global_norm, which refuses what overflowed: here it is
     # recorded as it is (inf), and stop_above decides what happens next
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
 
 
 def train(
@@ -281,8 +280,8 @@ def train(
     lr: learning rate, > 0.
     epochs or steps (exactly one): with ``epochs``, each epoch takes the samples in
         batches of ``batch_size`` in a new random order and ends with an evaluation;
-        with ``steps``, each step takes ``batch_size`` samples drawn afresh without
-        replacement, and nothing is evaluated.
+        with ``steps`` (0 or more), each step takes ``batch_size`` samples drawn
+        afresh without replacement, and nothing is evaluated.
     batch_size: samples per step; None means the full batch (no randomness).
     rng: numpy Generator for the batches; needed when batch_size < N.
     X_val, y_val: a validation set, evaluated after every epoch.
@@ -313,7 +312,10 @@ def train(
     if epochs is not None:
         epochs = as_positive_int(epochs, "epochs")
     if steps is not None:
-        steps = as_positive_int(steps, "steps")
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+            raise ArgumentTypeError(f"steps must be an integer, got {type(steps).__name__}")
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0, got {steps}")
     batch_size = n if batch_size is None else as_positive_int(batch_size, "batch_size")
     if batch_size < n:
         check_rng(rng, "rng (needed to draw minibatches)")
@@ -336,7 +338,10 @@ def train(
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
     if stop_above is not None:
-        stop_above = as_real(stop_above, "stop_above")
+        if isinstance(stop_above, bool) or not isinstance(stop_above, int | float | np.number):
+            raise ArgumentTypeError(f"stop_above must be a number, got {type(stop_above).__name__}")
+        if np.isnan(stop_above):
+            raise ValueError("stop_above must be a number or inf, got nan")
     for name, hook in (("after_backward", after_backward), ("after_step", after_step)):
         if hook is not None and not callable(hook):
             raise ArgumentTypeError(f"{name} must be a function (model, step), got {hook!r}")
@@ -353,9 +358,9 @@ def train(
             return False
         model.backward(dout)
         grads = model.grads
-        history.grad_norm.append(_global_norm(grads))
-        if clip is not None:
-            clip[0](grads, clip[1])
+        # a clip function returns the norm before clipping
+        norm = _global_norm(grads) if clip is None else clip[0](grads, clip[1])
+        history.grad_norm.append(norm)
         if penalty is not None and not penalty.proximal:
             for name, g in penalty(model.params)[1].items():
                 grads[name] += g

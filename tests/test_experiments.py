@@ -201,6 +201,10 @@ def test_diverging_training_raises(rng):
         (dict(optimizer="adam"), TypeError, "optimizer"),
         (dict(weight_decay=-1.0), ValueError, "weight_decay"),
         (dict(after_step=3), TypeError, "after_step"),
+        (dict(epochs=None, steps=-1), ValueError, "steps"),
+        (dict(epochs=None, steps=2.0), TypeError, "steps"),
+        (dict(stop_above="big"), TypeError, "stop_above"),
+        (dict(stop_above=float("nan")), ValueError, "stop_above"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
