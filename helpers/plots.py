@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -178,3 +180,37 @@ def to_png(fig: Figure, dpi: int | None = None) -> bytes:
     with style():
         fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None})
     return buf.getvalue()
+
+
+def stacked_histograms(
+    ax: Axes, edges: Sequence[float], fractions: Sequence[Sequence[float]]
+) -> None:
+    """One histogram per layer on one axes, layer 1 on top and the last at the bottom.
+
+    edges: (bins + 1,) bin edges; fractions: (L, bins), row l the histogram of layer
+    l + 1 (as from :func:`helpers.probes.histograms`). Each row is drawn as steps,
+    scaled to 0.9 of its own peak and raised by L - 1 - l, in viridis colours from
+    dark (layer 1) to light (layer L). Row-wise scaling shows each layer's shape,
+    not how its size compares with the others'.
+    """
+    edges, fractions = np.asarray(edges, dtype=float), np.asarray(fractions, dtype=float)
+    if fractions.ndim != 2 or edges.shape != (fractions.shape[1] + 1,):
+        raise ValueError(
+            f"fractions must be (L, bins) and edges (bins + 1,), got {fractions.shape} "
+            f"and {edges.shape}"
+        )
+    if not np.all(fractions.max(axis=1) > 0):
+        raise ValueError("every row of fractions needs a positive entry")
+    n = len(fractions)
+    colors = colormaps["viridis"](np.linspace(0, 0.85, n))
+    centres = (edges[:-1] + edges[1:]) / 2
+    heights = 0.9 * fractions / fractions.max(axis=1, keepdims=True)
+    for layer in range(n):
+        ax.plot(
+            centres,
+            n - 1 - layer + heights[layer],
+            drawstyle="steps-mid",
+            lw=1,
+            color=colors[layer],
+        )
+    ax.set_yticks([])

@@ -108,3 +108,22 @@ def test_diagram_axes_clears_ticks_grid_and_spines_but_keeps_labels():
     assert not any(line.get_visible() for line in ax.get_xgridlines() + ax.get_ygridlines())
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("layer", "units")
     plt.close(fig)
+
+
+def test_stacked_histograms_draws_one_scaled_step_line_per_layer():
+    fig, ax = plots.figure()
+    edges = np.linspace(0.0, 1.0, 5)
+    fractions = np.array([[0.5, 0.5, 0.0, 0.0], [0.1, 0.2, 0.3, 0.4]])
+    plots.stacked_histograms(ax, edges, fractions)
+    lines = ax.get_lines()
+    assert len(lines) == 2 and all(line.get_drawstyle() == "steps-mid" for line in lines)
+    np.testing.assert_allclose(lines[0].get_xdata(), [0.125, 0.375, 0.625, 0.875])
+    # layer 1 on top: raised by 1, its peak scaled to 0.9
+    np.testing.assert_allclose(lines[0].get_ydata(), [1.9, 1.9, 1.0, 1.0])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.225, 0.45, 0.675, 0.9])
+    assert list(ax.get_yticks()) == []
+    with pytest.raises(ValueError, match="edges"):
+        plots.stacked_histograms(ax, edges[:-1], fractions)
+    with pytest.raises(ValueError, match="positive"):
+        plots.stacked_histograms(ax, edges, np.zeros((1, 4)))
+    plt.close(fig)
