@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_float_array, as_positive_int, as_real
-from .layers import Layer
+from .layers import LayerBase
 
 Array = np.ndarray
 
@@ -92,7 +92,7 @@ def normalize_backward(
     return inv_std * (dx_hat - mean_dx_hat - x_hat * mean_dx_hat_x_hat)
 
 
-class _Normalization(Layer):
+class _Normalization(LayerBase):
     """The shared layer: checks, the (N, G, C/G, S) view, the affine part, backward."""
 
     def __init__(self, num_channels: int, groups: int, over_batch: bool, eps: float) -> None:
