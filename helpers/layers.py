@@ -180,19 +180,20 @@ class ActivationLayer(LayerBase):
         return f"{type(self).__name__}({self.name!r}{args})"
 
 
-def Sigmoid() -> ActivationLayer:  # noqa: N802 - reads as a layer class
+# Functions named like classes, so that a model reads as a list of layers.
+def Sigmoid() -> ActivationLayer:
     return ActivationLayer("sigmoid")
 
 
-def Tanh() -> ActivationLayer:  # noqa: N802
+def Tanh() -> ActivationLayer:
     return ActivationLayer("tanh")
 
 
-def ReLU() -> ActivationLayer:  # noqa: N802
+def ReLU() -> ActivationLayer:
     return ActivationLayer("relu")
 
 
-def LeakyReLU(alpha: float = 0.01) -> ActivationLayer:  # noqa: N802
+def LeakyReLU(alpha: float = 0.01) -> ActivationLayer:
     return ActivationLayer("leaky_relu", alpha=alpha)
 
 
