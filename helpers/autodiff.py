@@ -11,7 +11,8 @@
 Both types mix freely with plain numbers on either side (``2 * v``, ``v + 1``,
 ``1 / v``). Each basic operation computes ``out`` and, right beside it, the rule for its
 derivative; subtraction and division are built from the basic ones (``a - b`` is
-``a + (-b)``, ``a / b`` is ``a * b ** -1``), so each derivative rule is written once.
+``a + (-b)``, ``a / b`` is ``a * b ** -1``), once, in a base class both types share, so
+each derivative rule is written once per mode.
 
 The functions :func:`exp`, :func:`log`, :func:`sigmoid`, :func:`tanh` and :func:`relu`
 accept a ``Var``, a ``Dual`` or a plain real number (and then return a float).
@@ -33,6 +34,7 @@ import numbers
 import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn, Self, TypeGuard
 
 import numpy as np
 
@@ -118,7 +120,7 @@ def count_ops() -> Iterator[OpCounter]:
         counter._stop()
 
 
-def _is_real(x: object) -> bool:
+def _is_real(x: object) -> TypeGuard[numbers.Real]:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
@@ -130,7 +132,7 @@ def _checked_real(x: object, name: str) -> float:
 
 def _refuse(op: str, left: object, right: object, kind: str) -> TypeError:
     names = f"{type(left).__name__} {op} {type(right).__name__}"
-    if isinstance(left, Var | Dual) and isinstance(right, Var | Dual):
+    if isinstance(left, _Scalar) and isinstance(right, _Scalar):
         return ArgumentTypeError(
             f"{names} is not supported: a Var (reverse mode) and a Dual (forward mode) "
             "cannot be combined; use one mode for the whole computation"
@@ -179,7 +181,70 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-class Var:
+class _Scalar:
+    """What Var and Dual share: the derived operations, each built in one line from the
+    basic ones that both modes define (``+``, ``*``, ``**`` a real number, unary ``-``),
+    so that each mode writes each derivative rule once, beside its basic operation.
+
+    A plain real number on either side becomes a constant of the same mode; a numpy
+    array on the right gets ``NotImplemented``, so that numpy applies the operation
+    elementwise; anything else is refused with a message naming both operands.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what Var and Dual each define
+
+        def __init__(self, value: float) -> None: ...
+        def __add__(self, other: object) -> Self: ...
+        def __mul__(self, other: object) -> Self: ...
+        def __pow__(self, exponent: object) -> Self: ...
+        def __neg__(self) -> Self: ...
+
+    def _coerce(self, other: object, op: str, reflected: bool = False) -> Self:
+        """``other`` as an operand of this mode, for the operation ``op``."""
+        kind = type(self)
+        if isinstance(other, kind):
+            return other
+        if isinstance(other, np.ndarray) and not reflected:
+            return NotImplemented
+        if _is_real(other):
+            return kind(float(other))  # a constant: a leaf of the graph, or tangent 0
+        left, right = (other, self) if reflected else (self, other)
+        raise _refuse(op, left, right, kind.__name__)
+
+    # The derived operations, built from the basic ones.
+
+    def __radd__(self, other: object) -> Self:
+        return self._coerce(other, "+", reflected=True) + self
+
+    def __rmul__(self, other: object) -> Self:
+        return self._coerce(other, "*", reflected=True) * self
+
+    def __sub__(self, other: object) -> Self:
+        other = self._coerce(other, "-")
+        return other if other is NotImplemented else self + (-other)
+
+    def __rsub__(self, other: object) -> Self:
+        return self._coerce(other, "-", reflected=True) + (-self)
+
+    def __truediv__(self, other: object) -> Self:
+        other = self._coerce(other, "/")
+        return other if other is NotImplemented else self * other**-1
+
+    def __rtruediv__(self, other: object) -> Self:
+        return self._coerce(other, "/", reflected=True) * self**-1
+
+    def __rpow__(self, base: object) -> NoReturn:
+        kind = type(self).__name__
+        x = kind[0].lower()  # v for a Var, d for a Dual
+        raise ArgumentTypeError(
+            f"{type(base).__name__} ** {kind} is not supported: the exponent must be a real "
+            f"number (write a ** {x} as exp({x} * log(a)))"
+        )
+
+
+class Var(_Scalar):
     """A scalar node of a computation graph, for reverse-mode differentiation.
 
     value: the number this node holds.
@@ -224,7 +289,7 @@ class Var:
     # The basic operations: the forward rule, then the derivative rule beside it.
 
     def __add__(self, other: object) -> Var:
-        other = _as_var(other, self, "+")
+        other = self._coerce(other, "+")
         if other is NotImplemented:
             return other
         out = _record(self.value + other.value, (self, other), "+")
@@ -237,7 +302,7 @@ class Var:
         return out
 
     def __mul__(self, other: object) -> Var:
-        other = _as_var(other, self, "*")
+        other = self._coerce(other, "*")
         if other is NotImplemented:
             return other
         out = _record(self.value * other.value, (self, other), "*")
@@ -313,34 +378,6 @@ class Var:
         out._backward = _backward
         return out
 
-    # Derived operations, built from the basic ones.
-
-    def __radd__(self, other: object) -> Var:
-        return _as_var(other, self, "+", reflected=True) + self
-
-    def __rmul__(self, other: object) -> Var:
-        return _as_var(other, self, "*", reflected=True) * self
-
-    def __sub__(self, other: object) -> Var:
-        other = _as_var(other, self, "-")
-        return other if other is NotImplemented else self + (-other)
-
-    def __rsub__(self, other: object) -> Var:
-        return _as_var(other, self, "-", reflected=True) + (-self)
-
-    def __truediv__(self, other: object) -> Var:
-        other = _as_var(other, self, "/")
-        return other if other is NotImplemented else self * other**-1
-
-    def __rtruediv__(self, other: object) -> Var:
-        return _as_var(other, self, "/", reflected=True) * self**-1
-
-    def __rpow__(self, base: object) -> Var:
-        raise ArgumentTypeError(
-            f"{type(base).__name__} ** Var is not supported: the exponent must be a real "
-            "number (write a ** v as exp(v * log(a)))"
-        )
-
     def backward(self) -> None:
         """Fill ``.grad`` = d self / d node for every node of this node's graph.
 
@@ -368,17 +405,6 @@ def _record(value: float, inputs: tuple[Var, ...], op: str) -> Var:
     return out
 
 
-def _as_var(other: object, this: Var, op: str, reflected: bool = False) -> Var:
-    if type(other) is Var:
-        return other
-    if isinstance(other, np.ndarray) and not reflected:
-        return NotImplemented  # numpy then applies the operation elementwise
-    if _is_real(other):
-        return Var(float(other))  # a constant: a leaf of the graph
-    left, right = (other, this) if reflected else (this, other)
-    raise _refuse(op, left, right, "Var")
-
-
 def topological_order(root: Var) -> list[Var]:
     """Every node ``root`` depends on, each after all of its inputs; ``root`` is last.
 
@@ -400,7 +426,7 @@ def topological_order(root: Var) -> list[Var]:
     return sorted(found, key=_by_creation)
 
 
-class Dual:
+class Dual(_Scalar):
     """A dual number value + tangent * epsilon (epsilon ** 2 = 0), for forward mode.
 
     value: the number.
@@ -425,14 +451,14 @@ class Dual:
 
     def __add__(self, other: object) -> Dual:
         if type(other) is not Dual:
-            other = _as_dual(other, self, "+")
+            other = self._coerce(other, "+")
             if other is NotImplemented:
                 return other
         return _dual(self.value + other.value, self.tangent + other.tangent)
 
     def __mul__(self, other: object) -> Dual:
         if type(other) is not Dual:
-            other = _as_dual(other, self, "*")
+            other = self._coerce(other, "*")
             if other is NotImplemented:
                 return other
         return _dual(
@@ -466,34 +492,6 @@ class Dual:
     def relu(self) -> Dual:
         return _dual(max(self.value, 0.0), (self.value > 0) * self.tangent)
 
-    # Derived operations, built from the basic ones.
-
-    def __radd__(self, other: object) -> Dual:
-        return _as_dual(other, self, "+", reflected=True) + self
-
-    def __rmul__(self, other: object) -> Dual:
-        return _as_dual(other, self, "*", reflected=True) * self
-
-    def __sub__(self, other: object) -> Dual:
-        other = _as_dual(other, self, "-")
-        return other if other is NotImplemented else self + (-other)
-
-    def __rsub__(self, other: object) -> Dual:
-        return _as_dual(other, self, "-", reflected=True) + (-self)
-
-    def __truediv__(self, other: object) -> Dual:
-        other = _as_dual(other, self, "/")
-        return other if other is NotImplemented else self * other**-1
-
-    def __rtruediv__(self, other: object) -> Dual:
-        return _as_dual(other, self, "/", reflected=True) * self**-1
-
-    def __rpow__(self, base: object) -> Dual:
-        raise ArgumentTypeError(
-            f"{type(base).__name__} ** Dual is not supported: the exponent must be a real "
-            "number (write a ** d as exp(d * log(a)))"
-        )
-
 
 def _dual(value: float, tangent: float) -> Dual:
     """A new Dual holding an operation's result (one counted operation)."""
@@ -502,17 +500,6 @@ def _dual(value: float, tangent: float) -> Dual:
     out.value = value
     out.tangent = tangent
     return out
-
-
-def _as_dual(other: object, this: Dual, op: str, reflected: bool = False) -> Dual:
-    if type(other) is Dual:
-        return other
-    if isinstance(other, np.ndarray) and not reflected:
-        return NotImplemented
-    if _is_real(other):
-        return Dual(float(other))  # a constant: its tangent is 0
-    left, right = (other, this) if reflected else (this, other)
-    raise _refuse(op, left, right, "Dual")
 
 
 Number = Var | Dual | float

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ._checks import ArgumentTypeError, as_float_array, as_real
+from .layers import Layer, as_layer
 
 Array = np.ndarray
 
@@ -138,7 +138,7 @@ def check_grad(
 
 
 def check_layer(
-    layer: Any,
+    layer: Layer,
     x: Array,
     rng: np.random.Generator | None = None,
     tol: float = 1e-6,
@@ -147,17 +147,15 @@ def check_layer(
 ) -> GradcheckReport:
     """Check ``layer.backward`` against central differences.
 
-    layer: follows the layer protocol of :mod:`helpers.layers` (``forward``,
-        ``backward``, ``params``, ``grads``). Its forward pass must be deterministic,
+    layer: follows the layer protocol, :class:`helpers.layers.Layer` (``forward``,
+        ``backward``, ``params``, ``grads``, ``training``). Its forward pass must be deterministic,
         so freeze any randomness (a dropout mask) before checking.
     x: input of the shape the layer expects, e.g. (N, D).
     rng: draws the upstream gradient ``dout``; a fixed seed by default.
     returns: a GradcheckReport with one entry for dx and one per parameter.
     Raises AssertionError showing analytic vs numeric on failure.
     """
-    for attr in ("forward", "backward", "params", "grads"):
-        if not hasattr(layer, attr):
-            raise ArgumentTypeError(f"layer must have .{attr} (see helpers.layers), it has not")
+    layer = as_layer(layer, "layer")
     x = as_float_array(x, "x").copy()
     rng = np.random.default_rng(0) if rng is None else rng
     out = layer.forward(x)

@@ -71,8 +71,9 @@ def node_expression(node: Var) -> str:
     """
     if not node.inputs:
         return _operand(node) or ""
-    operands = [_operand(i) for i in node.inputs]
-    if any(o is None for o in operands):
+    named = [_operand(i) for i in node.inputs]
+    operands = [o for o in named if o is not None]
+    if len(operands) < len(named):
         body = node.op
     elif node.op in ("+", "*"):
         body = f" {'×' if node.op == '*' else '+'} ".join(operands)

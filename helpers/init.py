@@ -1,7 +1,9 @@
 """Weight initialisation schemes.
 
 Every function returns a float64 array of shape (n_in, n_out) for a layer computing
-x @ W, and draws its randomness from the ``rng`` it is given.
+x @ W. The random ones draw from the ``rng`` they are given and refuse a missing one;
+``zeros`` and ``constant`` draw nothing and need none. ``SCHEMES`` maps each name to
+its function, and ``get(name)`` looks one up.
 
 Let fan_in = n_in and fan_out = n_out.
 
@@ -27,23 +29,13 @@ conventions empirically.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from ._checks import ArgumentTypeError, as_positive_int, as_real, check_rng
 
 Array = np.ndarray
-
-SCHEMES = (
-    "normal",
-    "uniform",
-    "xavier_normal",
-    "xavier_uniform",
-    "he_normal",
-    "he_uniform",
-    "zeros",
-    "constant",
-)
 
 
 def _fans(n_in: int, n_out: int) -> tuple[int, int]:
@@ -139,8 +131,24 @@ def gain(activation: str, alpha: float = 0.01) -> float:
     return _GAINS[activation]
 
 
-def get(scheme: str):  # noqa: ANN201 - returns one of the functions above
+#: A scheme: (n_in, n_out, rng, **its keyword arguments) -> W of shape (n_in, n_out).
+Scheme = Callable[..., Array]
+
+#: Every scheme by name. zeros and constant draw nothing, so they take rng=None.
+SCHEMES: dict[str, Scheme] = {
+    "normal": normal,
+    "uniform": uniform,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+    "zeros": zeros,
+    "constant": constant,
+}
+
+
+def get(scheme: str) -> Scheme:
     """Look a scheme up by name; an unknown name raises a ValueError listing all."""
     if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; valid names: {', '.join(SCHEMES)}")
-    return globals()[scheme]
+    return SCHEMES[scheme]

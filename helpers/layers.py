@@ -8,6 +8,9 @@ Every layer has
 - ``forward(x)``: computes the output and keeps in a small cache what backward needs;
 - ``backward(dout)``: takes dL/dout and returns dL/dx, using only that cache.
 
+:class:`Layer` states this protocol for mypy and for ``isinstance``; :class:`LayerBase`
+is the bookkeeping the layers here (and those of :mod:`helpers.norm`) share, including
+the one check that backward does not run before forward.
 Shapes: N is the batch size, D a feature count: x: (N, D_in) -> out: (N, D_out).
 Calling a layer, ``layer(x)``, is ``layer.forward(x)``.
 """
@@ -15,7 +18,7 @@ Calling a layer, ``layer(x)``, is ``layer.forward(x)``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -26,14 +29,45 @@ from .activations import ACTIVATIONS, sample_rrelu_slopes
 Array = np.ndarray
 
 
-class Layer:
-    """Base class: the protocol and its bookkeeping, no computation."""
+@runtime_checkable
+class Layer(Protocol):
+    """What a model, a gradient check and a training loop may rely on (see above)."""
+
+    params: dict[str, Array]
+    grads: dict[str, Array]
+    training: bool
+
+    def forward(self, x: Array) -> Array: ...
+
+    def backward(self, dout: Array) -> Array: ...
+
+
+#: The members of :class:`Layer`, in the order an error message names a missing one.
+LAYER_MEMBERS = ("forward", "backward", "params", "grads", "training")
+
+
+def as_layer(layer: object, name: str) -> Layer:
+    """Return ``layer`` if it follows the :class:`Layer` protocol, else name what it lacks."""
+    if not isinstance(layer, Layer):
+        missing = ", ".join(f".{m}" for m in LAYER_MEMBERS if not hasattr(layer, m))
+        raise ArgumentTypeError(
+            f"{name} must be a layer (see helpers.layers.Layer), "
+            f"got {type(layer).__name__}, which has no {missing}"
+        )
+    return layer
+
+
+class LayerBase(Layer):
+    """Base class: the protocol's bookkeeping, no computation."""
+
+    # A class default, so that a container, whose mode is its children's, has nothing
+    # to set here.
+    training: bool = True
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
-        self.training = True
-        self._cache: Any = None
+        self._cache: Any = None  # what forward keeps for backward; None until it runs
 
     def forward(self, x: Array) -> Array:
         raise NotImplementedError
@@ -44,11 +78,11 @@ class Layer:
     def __call__(self, x: Array) -> Array:
         return self.forward(x)
 
-    def train(self) -> Layer:
+    def train(self) -> LayerBase:
         self.training = True
         return self
 
-    def eval(self) -> Layer:
+    def eval(self) -> LayerBase:
         self.training = False
         return self
 
@@ -57,6 +91,7 @@ class Layer:
             self.grads[name] = np.zeros_like(p)
 
     def _need_cache(self) -> Any:
+        """What forward kept; every backward starts here, so none runs before forward."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return self._cache
@@ -68,12 +103,13 @@ class Layer:
         return dout
 
 
-class Linear(Layer):
+class Linear(LayerBase):
     """out = x @ W + b.
 
     n_in, n_out: feature counts. W: (n_in, n_out), b: (n_out,).
     init: a scheme name from helpers.init (zeros, normal, xavier_normal, he_normal, ...).
-    rng: numpy Generator for the initial weights.
+    rng: numpy Generator for the initial weights; only the random schemes need one
+        (not zeros or constant), and they refuse a missing one by name.
     """
 
     def __init__(
@@ -87,8 +123,6 @@ class Linear(Layer):
     ) -> None:
         super().__init__()
         scheme = init_schemes.get(init)
-        if init != "zeros":
-            check_rng(rng)
         self.n_in, self.n_out, self.init = n_in, n_out, init
         self.params["W"] = scheme(n_in, n_out, rng, **init_kwargs)
         if bias:
@@ -118,7 +152,7 @@ class Linear(Layer):
         return f"Linear({self.n_in} -> {self.n_out}, init={self.init})"
 
 
-class ActivationLayer(Layer):
+class ActivationLayer(LayerBase):
     """An elementwise activation from helpers.activations, with fixed parameters.
 
     x: any shape -> same shape.
@@ -146,23 +180,24 @@ class ActivationLayer(Layer):
         return f"{type(self).__name__}({self.name!r}{args})"
 
 
-def Sigmoid() -> ActivationLayer:  # noqa: N802 - reads as a layer class
+# Functions named like classes, so that a model reads as a list of layers.
+def Sigmoid() -> ActivationLayer:
     return ActivationLayer("sigmoid")
 
 
-def Tanh() -> ActivationLayer:  # noqa: N802
+def Tanh() -> ActivationLayer:
     return ActivationLayer("tanh")
 
 
-def ReLU() -> ActivationLayer:  # noqa: N802
+def ReLU() -> ActivationLayer:
     return ActivationLayer("relu")
 
 
-def LeakyReLU(alpha: float = 0.01) -> ActivationLayer:  # noqa: N802
+def LeakyReLU(alpha: float = 0.01) -> ActivationLayer:
     return ActivationLayer("leaky_relu", alpha=alpha)
 
 
-class PReLU(Layer):
+class PReLU(LayerBase):
     """Leaky ReLU whose negative slope alpha is learned: one alpha per feature.
 
     x: (N, D) -> (N, D). params: alpha (D,), or a scalar alpha (shape ()) if D is None.
@@ -196,7 +231,7 @@ class PReLU(Layer):
         return f"PReLU(alpha shape {self.params['alpha'].shape})"
 
 
-class RReLU(Layer):
+class RReLU(LayerBase):
     """Randomised leaky ReLU: in training each element's negative slope is drawn from
     U(lower, upper); in evaluation the slope is the mean, (lower + upper) / 2."""
 
@@ -227,7 +262,7 @@ class RReLU(Layer):
         return f"RReLU(lower={self.lower:g}, upper={self.upper:g})"
 
 
-class Dropout(Layer):
+class Dropout(LayerBase):
     """Inverted dropout: in training each unit's output is zeroed with probability p and
     the survivors are scaled by 1 / (1 - p), so the expected output equals the input;
     in evaluation it is the identity.
@@ -250,30 +285,33 @@ class Dropout(Layer):
     def forward(self, x: Array) -> Array:
         x = as_float_array(x, "x")
         if not self.training or self.p == 0.0:
-            self._cache = None
-            self._cache_shape = x.shape
+            self._cache = (x.shape, None)  # the identity: no mask
             return x
         if not (self.freeze_mask and self.mask is not None and self.mask.shape == x.shape):
             self.mask = (self.rng.random(x.shape) >= self.p) / (1.0 - self.p)
-        self._cache = self.mask
-        self._cache_shape = x.shape
+        self._cache = (x.shape, self.mask)
         return x * self.mask
 
     def backward(self, dout: Array) -> Array:
-        dout = self._check_dout(dout, getattr(self, "_cache_shape", np.shape(dout)))
-        return dout if self._cache is None else dout * self._cache
+        shape, mask = self._need_cache()
+        dout = self._check_dout(dout, shape)
+        return dout if mask is None else dout * mask
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"
 
 
-class _Container(Layer):
-    """Bookkeeping for layers made of layers: prefixed params/grads, shared mode."""
+class _Container(LayerBase):
+    """Bookkeeping for layers made of layers: prefixed params/grads, shared mode.
+
+    The params, grads and mode are the children's, so the empty dicts that
+    LayerBase.__init__ assigns are accepted and dropped.
+    """
 
     def _children(self) -> Iterator[tuple[str, Layer]]:
         raise NotImplementedError
 
-    @property  # type: ignore[override]
+    @property
     def params(self) -> dict[str, Array]:
         return {f"{p}.{k}": v for p, layer in self._children() for k, v in layer.params.items()}
 
@@ -282,7 +320,7 @@ class _Container(Layer):
         if value:
             raise AttributeError("set the parameters of the inner layers instead")
 
-    @property  # type: ignore[override]
+    @property
     def grads(self) -> dict[str, Array]:
         return {f"{p}.{k}": v for p, layer in self._children() for k, v in layer.grads.items()}
 
@@ -291,7 +329,7 @@ class _Container(Layer):
         if value:
             raise AttributeError("grads are filled by the inner layers' backward")
 
-    @property  # type: ignore[override]
+    @property
     def training(self) -> bool:
         return all(layer.training for _, layer in self._children())
 
@@ -302,7 +340,8 @@ class _Container(Layer):
 
     def zero_grad(self) -> None:
         for _, layer in self._children():
-            layer.zero_grad()
+            if isinstance(layer, LayerBase):  # zero_grad is bookkeeping, not the protocol
+                layer.zero_grad()
 
 
 class Sequential(_Container):
@@ -312,13 +351,8 @@ class Sequential(_Container):
     """
 
     def __init__(self, *layers: Layer) -> None:
-        for i, layer in enumerate(layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
-                raise ArgumentTypeError(
-                    f"layers[{i}] must be a layer with forward/backward, got {type(layer).__name__}"
-                )
-        self.layers = list(layers)
-        self._cache = None
+        super().__init__()
+        self.layers = [as_layer(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
 
     def _children(self) -> Iterator[tuple[str, Layer]]:
         return ((str(i), layer) for i, layer in enumerate(self.layers))
@@ -326,9 +360,11 @@ class Sequential(_Container):
     def forward(self, x: Array) -> Array:
         for layer in self.layers:
             x = layer.forward(x)
+        self._cache = np.shape(x)
         return x
 
     def backward(self, dout: Array) -> Array:
+        dout = self._check_dout(dout, self._need_cache())
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         return dout
@@ -352,10 +388,8 @@ class Residual(_Container):
     """
 
     def __init__(self, block: Layer) -> None:
-        if not (hasattr(block, "forward") and hasattr(block, "backward")):
-            raise ArgumentTypeError(f"block must be a layer, got {type(block).__name__}")
-        self.block = block
-        self._cache = None
+        super().__init__()
+        self.block = as_layer(block, "block")
 
     def _children(self) -> Iterator[tuple[str, Layer]]:
         yield "block", self.block
@@ -367,9 +401,11 @@ class Residual(_Container):
             raise ValueError(
                 f"Residual needs block output shape == input shape, got {out.shape} != {x.shape}"
             )
+        self._cache = x.shape
         return x + out
 
     def backward(self, dout: Array) -> Array:
+        dout = self._check_dout(dout, self._need_cache())
         return dout + self.block.backward(dout)
 
     def __repr__(self) -> str:

@@ -146,7 +146,9 @@ def draw_network(
     def is_dropped(layer: int, j: int) -> bool:
         return bool(layer in masks and masks[layer][j])
 
-    live, faint = [], []
+    # Each line runs from one unit's centre to another's.
+    live: list[list[tuple[float, float]]] = []
+    faint: list[list[tuple[float, float]]] = []
     for layer in range(1, len(widths)):
         for i in range(widths[layer - 1]):
             for j in range(widths[layer]):

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_float_array, as_positive_int, as_real
-from .layers import Layer
+from .layers import LayerBase
 
 Array = np.ndarray
 
@@ -92,7 +92,7 @@ def normalize_backward(
     return inv_std * (dx_hat - mean_dx_hat - x_hat * mean_dx_hat_x_hat)
 
 
-class _Normalization(Layer):
+class _Normalization(LayerBase):
     """The shared layer: checks, the (N, G, C/G, S) view, the affine part, backward."""
 
     def __init__(self, num_channels: int, groups: int, over_batch: bool, eps: float) -> None:
@@ -200,7 +200,7 @@ class BatchNorm(_Normalization):
     Evaluation: normalise with running_mean and running_var.
     """
 
-    def __init__(self, C: int, momentum: float = MOMENTUM, eps: float = EPS) -> None:  # noqa: N803
+    def __init__(self, C: int, momentum: float = MOMENTUM, eps: float = EPS) -> None:
         super().__init__(C, C, over_batch=True, eps=eps)
         self.momentum = as_real(momentum, "momentum")
         if not 0.0 <= self.momentum <= 1.0:
@@ -241,7 +241,7 @@ class LayerNorm(_Normalization):
     C: channels. Same computation in training and evaluation.
     """
 
-    def __init__(self, C: int, eps: float = EPS) -> None:  # noqa: N803
+    def __init__(self, C: int, eps: float = EPS) -> None:
         super().__init__(C, 1, over_batch=False, eps=eps)
 
     _single_value_hint = "layer norm needs more than one value per sample"
@@ -256,7 +256,7 @@ class InstanceNorm(_Normalization):
     C: channels. Needs (N, C, H, W) input with H * W > 1.
     """
 
-    def __init__(self, C: int, eps: float = EPS) -> None:  # noqa: N803
+    def __init__(self, C: int, eps: float = EPS) -> None:
         super().__init__(C, C, over_batch=False, eps=eps)
 
     _single_value_hint = (
@@ -274,7 +274,7 @@ class GroupNorm(_Normalization):
     G: groups, must divide C. G = 1 is LayerNorm; G = C is InstanceNorm.
     """
 
-    def __init__(self, G: int, C: int, eps: float = EPS) -> None:  # noqa: N803
+    def __init__(self, G: int, C: int, eps: float = EPS) -> None:
         super().__init__(C, G, over_batch=False, eps=eps)
 
     _single_value_hint = "group norm needs C / G * H * W > 1"

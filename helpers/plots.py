@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -17,6 +19,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 
 from ._checks import ArgumentTypeError
 
@@ -46,7 +49,7 @@ _STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)),
+    "axes.prop_cycle": cycler(color=list(COLORS)),
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "image.cmap": "viridis",
@@ -54,7 +57,7 @@ _STYLE = {
 }
 
 
-def style() -> matplotlib.rc_context:
+def style() -> AbstractContextManager[None]:
     """The book's rc settings, as a context manager."""
     return matplotlib.rc_context(_STYLE)
 
@@ -64,7 +67,7 @@ def figure(
     ncols: int = 1,
     width: float = WIDTH,
     height: float = HEIGHT,
-    **subplot_kw: object,
+    **subplot_kw: Any,
 ) -> tuple[Figure, Axes | Sequence[Axes]]:
     """A pyplot figure with the book's look; returns (fig, ax) or (fig, axes)."""
     # The inline backend switches interactive mode on when it first loads, which can
@@ -102,7 +105,8 @@ def show_at_figure_size() -> None:
     config = InlineBackend.instance(parent=shell)
     # Changed in place: the backend reads it when it starts. (Assigning the trait
     # instead runs a handler that traitlets reports as deprecated.)
-    config.print_figure_kwargs["bbox_inches"] = None
+    # traitlets types the dict by its default, {"bbox_inches": "tight"}; None is valid.
+    config.print_figure_kwargs["bbox_inches"] = None  # type: ignore[assignment]
     if config.shell is not None:  # the backend has started: update its formatters
         select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
 

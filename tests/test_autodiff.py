@@ -311,6 +311,28 @@ def test_derived_operations_count_as_their_parts():
     assert counter.forward == 3 and counter.total == 3
 
 
+DERIVED = ("__radd__", "__rmul__", "__sub__", "__rsub__", "__truediv__", "__rtruediv__")
+
+
+def test_derived_operations_are_written_once_for_both_modes():
+    for name in (*DERIVED, "__rpow__"):
+        assert getattr(Var, name) is getattr(Dual, name), name
+    # ...and each mode's result is built from its own basic operations.
+    for x in (Var(2.0), Dual(2.0, 1.0)):
+        results = [1 + x, 3 * x, x - 1, 1 - x, x / 4, 1 / x]
+        assert all(type(r) is type(x) for r in results)
+        assert [r.value for r in results] == [3.0, 6.0, 1.0, -1.0, 0.5, 0.5]
+    d = Dual(2.0, 1.0)
+    assert [(1 - d).tangent, (d / 4).tangent, (1 / d).tangent] == [-1.0, 0.25, -0.25]
+
+
+@pytest.mark.parametrize(("kind", "letter"), [(Var, "v"), (Dual, "d")])
+def test_a_number_to_the_power_of_either_mode_names_the_way_out(kind, letter):
+    message = rf"int \*\* {kind.__name__} .*write a \*\* {letter} as exp\({letter} \* log\(a\)\)"
+    with pytest.raises(TypeError, match=message):
+        2 ** kind(1.0)
+
+
 def test_counters_nest_and_freeze_when_closed():
     with count_ops() as outer:
         Var(1.0) + 1

@@ -66,6 +66,15 @@ def test_eval_mode_is_the_identity_forward_and_backward(shape, p, seed):
     np.testing.assert_array_equal(layer.backward(dout), dout)
 
 
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_backward_before_forward_is_an_error(rng, mode):
+    layer = getattr(layers.Dropout(0.5, rng), mode)()
+    with pytest.raises(RuntimeError, match="Dropout.backward called before forward"):
+        layer.backward(np.ones((2, 3)))
+    layer.forward(np.ones((2, 3)))
+    assert layer.backward(np.ones((2, 3))).shape == (2, 3)
+
+
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
 def test_expectation_is_kept_over_many_masks(rng, p):
     x = rng.standard_normal(16)

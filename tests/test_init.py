@@ -67,6 +67,23 @@ def test_zeros_and_constant():
     assert init.get("constant") is init.constant
 
 
+def test_the_registry_names_every_scheme_by_its_function():
+    assert list(init.SCHEMES) == [
+        "normal",
+        "uniform",
+        "xavier_normal",
+        "xavier_uniform",
+        "he_normal",
+        "he_uniform",
+        "zeros",
+        "constant",
+    ]
+    for name, scheme in init.SCHEMES.items():
+        assert init.get(name) is scheme is getattr(init, name)
+    with pytest.raises(ValueError, match="unknown init scheme 'get'"):
+        init.get("get")  # a module name that is not a scheme is not found
+
+
 @pytest.mark.parametrize(
     ("activation", "expected"),
     [("sigmoid", 1.0), ("tanh", 5.0 / 3.0), ("relu", math.sqrt(2.0)), ("linear", 1.0)],

@@ -260,6 +260,75 @@ def test_backward_before_forward_is_an_error():
         layers.Linear(2, 2, rng=np.random.default_rng(0)).backward(np.ones((1, 2)))
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: layers.Linear(2, 2, rng=rng),
+        lambda rng: layers.Tanh(),
+        lambda rng: layers.PReLU(2),
+        lambda rng: layers.RReLU(rng),
+        lambda rng: layers.Dropout(0.5, rng),
+        lambda rng: layers.Dropout(0.5, rng).eval(),
+        lambda rng: layers.Sequential(),
+        lambda rng: layers.Sequential(layers.Tanh()),
+        lambda rng: layers.Residual(layers.Tanh()),
+    ],
+)
+def test_every_layer_refuses_backward_before_forward_by_name(make):
+    layer = make(np.random.default_rng(0))
+    with pytest.raises(RuntimeError, match=rf"^{type(layer).__name__}\.backward called before"):
+        layer.backward(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("scheme", ["zeros", "constant"])
+def test_schemes_that_draw_nothing_need_no_rng(scheme):
+    layer = layers.Linear(2, 3, init=scheme)
+    assert layer.params["W"].shape == (2, 3)
+    assert np.all(layer.params["W"] == layer.params["W"][0, 0])  # every unit identical
+
+
+@pytest.mark.parametrize("scheme", ["normal", "uniform", "xavier_uniform", "he_normal"])
+def test_random_schemes_refuse_a_missing_rng_by_name(scheme):
+    with pytest.raises(TypeError, match=r"rng must be a numpy Generator.*got NoneType"):
+        layers.Linear(2, 3, init=scheme)
+
+
+def test_every_layer_follows_the_protocol():
+    rng = np.random.default_rng(0)
+    made = [
+        layers.Linear(2, 2, rng=rng),
+        layers.Sigmoid(),
+        layers.PReLU(),
+        layers.RReLU(rng),
+        layers.Dropout(0.1, rng),
+        layers.Sequential(layers.Tanh()),
+        layers.Residual(layers.Tanh()),
+    ]
+    for layer in made:
+        assert isinstance(layer, layers.Layer), type(layer).__name__
+    assert not isinstance(object(), layers.Layer)
+
+
+def test_a_non_layer_is_refused_naming_what_it_lacks():
+    class ForwardOnly:
+        def forward(self, x):
+            return x
+
+    with pytest.raises(TypeError, match=r"block must be a layer.*ForwardOnly.*\.backward"):
+        layers.Residual(ForwardOnly())
+    with pytest.raises(TypeError, match=r"layers\[0\] must be a layer.*got int"):
+        layers.Sequential(3)
+
+
+def test_containers_keep_their_childrens_mode():
+    inner = layers.Dropout(0.5, np.random.default_rng(0)).eval()
+    model = layers.Sequential(inner, layers.Residual(layers.Tanh().eval()))
+    assert not inner.training and not model[1].training
+    assert model.params == {} and model.grads == {}
+    with pytest.raises(AttributeError, match="inner layers"):
+        model.params = {"W": np.ones(1)}
+
+
 def test_bad_constructor_arguments():
     with pytest.raises(TypeError, match="rng"):
         layers.Linear(2, 2, init="xavier_normal", rng=None)

@@ -1,4 +1,5 @@
-"""The code, tests and notebooks are ruff clean and ruff formatted."""
+"""The code, tests and notebooks are ruff clean and ruff formatted, and helpers/ passes
+mypy (configured in pyproject.toml) with no errors."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def test_ruff_check_passes():
 def test_ruff_format_is_applied():
     result = _ruff("format", "--check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_errors_in_helpers():
+    # The files to check and the options are in pyproject.toml ([tool.mypy]).
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout, result.stdout

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from helpers import norm, norm_drawing, plots
 from helpers.gradcheck import check_layer
-from helpers.layers import Linear, ReLU, Sequential
+from helpers.layers import Layer, Linear, ReLU, Sequential
 
 EPS = 1e-5
 GRAD_TOL = 1e-6
@@ -320,6 +320,11 @@ def test_bad_hyperparameters():
         norm.BatchNorm(3, momentum=1.5)
     with pytest.raises(ValueError, match="eps"):
         norm.LayerNorm(3, eps=0.0)
+
+
+def test_every_norm_layer_follows_the_layer_protocol():
+    for layer in (norm.BatchNorm(4), norm.LayerNorm(4), norm.InstanceNorm(4), norm.GroupNorm(2, 4)):
+        assert isinstance(layer, Layer), type(layer).__name__
 
 
 def test_backward_checks(rng):

@@ -269,7 +269,7 @@ class Explorer:
                 f'<span class="nnfb-value" aria-hidden="true">{html.escape(shown[i])}</span>'
                 "</label>"
             )
-        data = {
+        data: dict[str, Any] = {
             "frames": [base64.b64encode(p).decode("ascii") for p in pngs],
             "alts": alts,
             "index": index,
