@@ -114,8 +114,7 @@ def mlp(
             f"activation must be a name or a function returning a layer, got "
             f"{type(activation).__name__}"
         )
-    if dropout is not None:
-        check_rng(rng, "rng (needed for dropout)")
+    drop_rng = None if dropout is None else check_rng(rng, "rng (needed for dropout)")
     hidden = widths[:-1] if head else widths
     if residual:
         blocks = True
@@ -131,8 +130,8 @@ def mlp(
         if norm is not None:
             parts.append(norm(n_out))
         parts.append(make_activation())
-        if dropout is not None:
-            parts.append(layers.Dropout(dropout, rng))
+        if dropout is not None and drop_rng is not None:
+            parts.append(layers.Dropout(dropout, drop_rng))
         if not blocks:
             model += parts
             continue
@@ -317,8 +316,7 @@ def train(
         if steps < 0:
             raise ValueError(f"steps must be >= 0, got {steps}")
     batch_size = n if batch_size is None else as_positive_int(batch_size, "batch_size")
-    if batch_size < n:
-        check_rng(rng, "rng (needed to draw minibatches)")
+    gen = check_rng(rng, "rng (needed to draw minibatches)") if batch_size < n else None
     has_val = X_val is not None or y_val is not None
     if has_val and (X_val is None or y_val is None):
         raise ValueError("give both X_val and y_val, or neither")
@@ -380,7 +378,7 @@ def train(
     if steps is not None:
         model.train()
         for _ in range(steps):
-            idx = slice(None) if batch_size >= n else rng.choice(n, size=batch_size, replace=False)
+            idx = slice(None) if gen is None else gen.choice(n, size=batch_size, replace=False)
             if not one_step(idx):
                 break
         model.eval()
@@ -393,7 +391,7 @@ def train(
                 f"training diverged: the training loss is {history.train_loss[-1]} after "
                 f"{len(history.train_loss) - 1} epochs; try a smaller lr (got {lr})"
             )
-        if has_val:
+        if X_val is not None and y_val is not None:
             history.val_loss.append(evaluate(model, loss_fn, X_val, y_val))
 
     record()
@@ -405,10 +403,10 @@ def train(
     assert epochs is not None
     for epoch in range(1, epochs + 1):
         model.train()
-        if batch_size >= n:
+        if gen is None:
             batches: list[Any] = [np.arange(n)]  # full batch: the order cannot matter
         else:
-            order = rng.permutation(n)
+            order = gen.permutation(n)
             batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
         if not all(one_step(idx) for idx in batches):
             break
@@ -459,6 +457,6 @@ def gradient_profile(model: layers.Sequential, x: Array, y: Array) -> GradientPr
     # The loss gradient is needed before the traced pass, so the forward pass runs twice.
     loss, dy_hat = losses.mse(model.forward(x), y)
     tr = probes.trace(model, x, dy_hat)
-    act_norms = np.array([np.linalg.norm(g) for g in tr.grads_out[:-1]])
+    act_norms = np.array([np.linalg.norm(g) for g in tr.grads_out[:-1] if g is not None])
     weight_norms = np.array(probes.grad_norms_per_layer(model))
     return GradientProfile(loss, weight_norms, act_norms)

@@ -197,18 +197,17 @@ def stacked_histograms(
     dark (layer 1) to light (layer L). Row-wise scaling shows each layer's shape,
     not how its size compares with the others'.
     """
-    edges, fractions = np.asarray(edges, dtype=float), np.asarray(fractions, dtype=float)
-    if fractions.ndim != 2 or edges.shape != (fractions.shape[1] + 1,):
+    e, f = np.asarray(edges, dtype=float), np.asarray(fractions, dtype=float)
+    if f.ndim != 2 or e.shape != (f.shape[1] + 1,):
         raise ValueError(
-            f"fractions must be (L, bins) and edges (bins + 1,), got {fractions.shape} "
-            f"and {edges.shape}"
+            f"fractions must be (L, bins) and edges (bins + 1,), got {f.shape} and {e.shape}"
         )
-    if not np.all(fractions.max(axis=1) > 0):
+    if not np.all(f.max(axis=1) > 0):
         raise ValueError("every row of fractions needs a positive entry")
-    n = len(fractions)
+    n = len(f)
     colors = colormaps["viridis"](np.linspace(0, 0.85, n))
-    centres = (edges[:-1] + edges[1:]) / 2
-    heights = 0.9 * fractions / fractions.max(axis=1, keepdims=True)
+    centres = (e[:-1] + e[1:]) / 2
+    heights = 0.9 * f / f.max(axis=1, keepdims=True)
     for layer in range(n):
         ax.plot(
             centres,
