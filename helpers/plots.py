@@ -9,9 +9,10 @@ called once at the top of a chapter, shows its figures as they were laid out.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -22,6 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 
 from ._checks import ArgumentTypeError
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 #: Colour-blind-safe palette (Okabe and Ito), in the order lines are drawn.
 COLORS: tuple[str, ...] = (
@@ -217,3 +221,69 @@ def stacked_histograms(
             color=colors[layer],
         )
     ax.set_yticks([])
+
+
+def _cells(values: object, what: str) -> list[object]:
+    """One row's cells (or the header's) as a list; refused, by name, when they are not
+    a sequence or when a cell would break the row: a line break ends the row early and
+    an unescaped ``|`` starts a column the header does not have."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ArgumentTypeError(f"{what} must be a list or tuple of cells, got {values!r}")
+    for column, value in enumerate(values):
+        if isinstance(value, str) and ("\n" in value or re.search(r"(?<!\\)\|", value)):
+            raise ValueError(
+                f"{what}, column {column}: {value!r} holds a line break or an unescaped "
+                "'|', either of which breaks the table's row (write '\\|' for a bar)"
+            )
+    return list(values)
+
+
+def table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    formats: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Markdown:
+    """A Markdown table for a chapter cell to display: ``| a | b |`` lines, the header,
+    the ``|---|`` rule, then one line per row.
+
+    header: (C,) column titles, written as they are (Markdown and ``$math$`` allowed).
+    rows: (R,) rows, each of C cells. A ``str`` cell is written as it is; any other
+        value (int, float, numpy scalar) as ``format(value, formats[c])``.
+    formats: (C,) format specs, one per column, e.g. ``("", ".4f", ",")``. The default,
+        ``""`` for every column, writes ``str(value)``.
+    title: written in bold on a line of its own above the table, when given.
+    Returns an ``IPython.display.Markdown``, which the book and JupyterLab render.
+    """
+    from IPython.display import Markdown
+
+    given = _cells(header, "header")
+    names = [name for name in given if isinstance(name, str)]
+    if not names or len(names) != len(given):
+        raise ArgumentTypeError(f"header must be a non-empty list of strings, got {header!r}")
+    given = _cells([""] * len(names) if formats is None else formats, "formats")
+    specs = [spec for spec in given if isinstance(spec, str)]
+    if len(specs) != len(given) or len(specs) != len(names):
+        raise ValueError(f"formats must be {len(names)} strings, one per column, got {formats!r}")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise ValueError(f"title must be a non-empty string or None, got {title!r}")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise ArgumentTypeError(f"rows must be an iterable of rows, got {rows!r}")
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    for number, row in enumerate(rows):
+        cells = _cells(row, f"row {number}")
+        if len(cells) != len(names):
+            raise ValueError(f"row {number} has {len(cells)} cells, the header {len(names)}")
+        try:
+            texts = [
+                cell if isinstance(cell, str) else format(cell, spec)
+                for cell, spec in zip(cells, specs, strict=True)
+            ]
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"row {number}: a cell does not fit its format: {err}") from None
+        lines.append("| " + " | ".join(texts) + " |")
+    if len(lines) == 2:
+        raise ValueError("rows is empty: a table needs at least one row")
+    return Markdown((f"**{title}**\n\n" if title else "") + "\n".join(lines))

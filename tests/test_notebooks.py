@@ -19,6 +19,8 @@ import helpers
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 PAGES = sorted(BOOK.glob("*.md"))
+# The longest code cell a chapter may hold, in lines (CONTRIBUTING.md, point 3).
+CELL_LINES = 25
 
 
 def _toc_files() -> list[str]:
@@ -54,6 +56,21 @@ def long_code_lines(cells: list[dict], width: int = CODE_WIDTH) -> list[str]:
                     f"cell {number}, line {line_number}: {len(line)} characters "
                     f"(limit {width}): {line.strip()[:60]!r}"
                 )
+    return found
+
+
+def long_code_cells(cells: list[dict], limit: int = CELL_LINES) -> list[str]:
+    """One line per code cell longer than limit lines: its index and its length.
+
+    The index counts from 0 over every cell of the notebook (markdown included), as
+    ``nb["cells"][index]`` addresses it; a cell's length is the number of lines of
+    its source.
+    """
+    found = []
+    for index, cell in enumerate(cells):
+        length = len(_source(cell).splitlines())
+        if cell["cell_type"] == "code" and length > limit:
+            found.append(f"cell index {index}: {length} lines (limit {limit})")
     return found
 
 
@@ -106,6 +123,11 @@ def test_chapter_skeleton(path):
         f"{path.name}: {len(too_long)} code line(s) wider than the book's code column "
         f"({CODE_WIDTH} characters, book/ruff.toml):\n" + "\n".join(too_long)
     )
+    long_cells = long_code_cells(cells)
+    assert not long_cells, (
+        f"{path.name}: {len(long_cells)} code cell(s) longer than {CELL_LINES} lines; "
+        "split each at a teaching point, or move the code into helpers:\n" + "\n".join(long_cells)
+    )
 
 
 def test_skeleton_check_catches_a_missing_or_misplaced_summary(tmp_path):
@@ -134,6 +156,29 @@ def test_long_line_check_names_the_cell_and_the_line(tmp_path):
     found = long_code_lines([markdown, code])
     assert found == [f"cell 2, line 3: 90 characters (limit {CODE_WIDTH}): {'y' * 60!r}"]
     assert long_code_lines([{"cell_type": "code", "source": "b = 2\n" + "z" * 79}], 78)
+
+
+def test_cell_length_check_names_the_chapter_the_cell_and_its_length(tmp_path):
+    """A code cell of the limit passes; one line more fails the skeleton check, which
+    names the chapter, the cell's index and its length. Long markdown is no concern."""
+    markdown = {"cell_type": "markdown", "source": "prose\n" * 40}
+    code = {"cell_type": "code", "source": ["a = 1\n"] * CELL_LINES}
+    assert long_code_cells([markdown, code]) == []
+    longer = {**code, "source": code["source"] + ["b = 2"]}
+    assert long_code_cells([markdown, longer]) == [
+        f"cell index 1: {CELL_LINES + 1} lines (limit {CELL_LINES})"
+    ]
+    nb = json.loads((BOOK / "04_backprop.ipynb").read_text(encoding="utf-8"))
+    index = max(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    cell = nb["cells"][index]
+    padding = CELL_LINES + 1 - len(_source(cell).splitlines())
+    cell["source"] = _source(cell) + "\n" + "b = 2\n" * (padding - 1) + "b = 2"
+    path = tmp_path / "04_backprop.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    heading = f"04_backprop.ipynb: 1 code cell(s) longer than {CELL_LINES} lines"
+    with pytest.raises(AssertionError, match=re.escape(heading)) as failure:
+        test_chapter_skeleton(path)
+    assert f"cell index {index}: {CELL_LINES + 1} lines (limit {CELL_LINES})" in str(failure.value)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
