@@ -4,8 +4,9 @@ Every generator takes a numpy ``Generator`` and returns ``(X, y)``:
 
 - ``X``: (N, D) float64 inputs, one sample per row;
 - ``y``: (N,) int64 class labels for the classification sets (rows grouped by class,
-  in class order; shuffle with ``rng.permutation(N)`` if order matters), or (N,)
-  float64 targets for the regression set.
+  in class order; shuffle with ``rng.permutation(N)`` if order matters), or float64
+  targets for the regression sets: (N,) for ``regression_1d``, (N, 1) for
+  ``sine_of_first``, whose targets go to a network's one output unit as they are.
 
 The same seed gives the same arrays. Bad sizes, noise levels or generators raise
 ``ValueError`` or ``TypeError`` naming the argument.
@@ -143,7 +144,15 @@ def regression_1d(
 
 
 def sine_of_first(n: int, rng: np.random.Generator, d: int = 32) -> tuple[Array, Array]:
-    """A regression set in d dimensions: X: (n, d) standard normal, y: (n, 1) =
-    sin(3 X[:, 0])."""
-    x = check_rng(rng).standard_normal((as_positive_int(n, "n"), as_positive_int(d, "d")))
-    return x, np.sin(3.0 * x[:, :1])
+    """A regression problem in d dimensions whose target depends on one feature:
+    y = sin(3 x_1), for chapter 6's deep networks.
+
+    n: number of samples.
+    rng: numpy Generator for the inputs.
+    d: number of features; 32 is the width of chapter 6's networks, so that their first
+        weight matrix is square like the others.
+    returns X: (n, d) float64 standard normal, y: (n, 1) float64 = sin(3 X[:, :1]).
+    """
+    n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
+    X = check_rng(rng).standard_normal((n, d))
+    return X, np.sin(3.0 * X[:, :1])

@@ -46,8 +46,9 @@ def test_regression_shapes_and_sorted(n, noise, seed):
         lambda rng: data.spirals(7, rng, n_classes=3),
         lambda rng: data.moons(6, rng),
         lambda rng: data.regression_1d(9, rng),
+        lambda rng: data.sine_of_first(9, rng, d=4),
     ],
-    ids=["xor", "spirals", "moons", "regression_1d"],
+    ids=["xor", "spirals", "moons", "regression_1d", "sine_of_first"],
 )
 def test_same_seed_same_data_other_seed_other_data(make):
     X1, y1 = make(np.random.default_rng(7))
@@ -103,6 +104,22 @@ def test_regression_noise_has_the_requested_spread():
     assert abs(spread - 0.5) < 0.03, f"noise std {spread:.4f}, expected 0.5"
 
 
+@settings(deadline=None, max_examples=30)
+@given(n=st.integers(1, 60), d=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_sine_of_first_is_sin_3x1_of_standard_normal_inputs(n, d, seed):
+    X, y = data.sine_of_first(n, np.random.default_rng(seed), d=d)
+    assert X.shape == (n, d) and y.shape == (n, 1)
+    assert X.dtype == np.float64 and y.dtype == np.float64
+    # the inputs are the generator's first n * d standard normal draws, row by row
+    np.testing.assert_array_equal(X, np.random.default_rng(seed).standard_normal((n, d)))
+    np.testing.assert_array_equal(y[:, 0], np.sin(3.0 * X[:, 0]))
+
+
+def test_sine_of_first_defaults_to_32_features():
+    X, y = data.sine_of_first(4, np.random.default_rng(0))
+    assert X.shape == (4, 32) and y.shape == (4, 1)
+
+
 BAD_SIZES = [0, -3, 2.5, True, "4", None]
 
 
@@ -114,8 +131,10 @@ BAD_SIZES = [0, -3, 2.5, True, "4", None]
         (lambda n, rng: data.spirals(n, rng), "n_per_class"),
         (lambda n, rng: data.moons(n, rng), "n_per_class"),
         (lambda n, rng: data.regression_1d(n, rng), "n"),
+        (lambda n, rng: data.sine_of_first(n, rng), "n"),
+        (lambda d, rng: data.sine_of_first(5, rng, d=d), "d"),
     ],
-    ids=["xor", "spirals", "moons", "regression_1d"],
+    ids=["xor", "spirals", "moons", "regression_1d", "sine_of_first", "sine_of_first_d"],
 )
 def test_bad_sizes_are_named(make, arg, bad):
     with pytest.raises((ValueError, TypeError), match=rf"^{arg} must"):
@@ -125,8 +144,8 @@ def test_bad_sizes_are_named(make, arg, bad):
 @pytest.mark.parametrize("bad_rng", [None, 0, np.random.RandomState(0)])
 @pytest.mark.parametrize(
     "make",
-    [data.xor, data.spirals, data.moons, data.regression_1d],
-    ids=["xor", "spirals", "moons", "regression_1d"],
+    [data.xor, data.spirals, data.moons, data.regression_1d, data.sine_of_first],
+    ids=["xor", "spirals", "moons", "regression_1d", "sine_of_first"],
 )
 def test_bad_rng_is_named(make, bad_rng):
     with pytest.raises(TypeError, match="rng must be a numpy Generator"):

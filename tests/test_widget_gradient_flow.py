@@ -1,17 +1,26 @@
 """Chapter 6's explorer: the pure draw function, its reuse of artists, its front-ends."""
 
+import math
+
 import numpy as np
 import pytest
 
-from helpers import layers, plots, probes
+from helpers import data, experiments, layers, plots, probes
+from helpers.experiments import gradient_profile
 from helpers.widgets.gradient_flow import (
-    deep_mlp,
-    demo_data,
     describe_gradient_flow,
     draw_gradient_flow,
     gradient_flow_explorer,
-    gradient_profile,
 )
+
+
+def deep_mlp(activation, depth, width, gain, rng, d_in=1, d_out=1, residual=False):
+    """The explorer's network: depth hidden blocks of width units, weights N(0, gain^2 / fan_in)."""
+    widths = [d_in] + [width] * depth + [d_out]
+    return experiments.mlp(
+        widths, activation, rng, init="he_normal", gain=gain, blocks=True, residual=residual
+    )
+
 
 PARAMS = [
     {"activation": "sigmoid", "depth": 10, "gain": 1.0},
@@ -31,7 +40,7 @@ def test_draw_shows_the_computed_norms(params):
     assert len(weights.get_xdata()) == depth + 1
     assert len(outputs.get_xdata()) == depth
     rng = np.random.default_rng(0)
-    x, y = demo_data(rng)
+    x, y = data.sine_of_first(32, rng)
     model = deep_mlp(params["activation"], depth, 32, params["gain"], rng, d_in=32)
     profile = gradient_profile(model, x, y)
     np.testing.assert_allclose(
@@ -55,7 +64,7 @@ def test_a_reused_figure_renders_the_same_bytes_as_a_fresh_one():
 
 def test_sigmoid_gradients_vanish_and_large_relu_gains_explode():
     rng = np.random.default_rng(0)
-    x, y = demo_data(rng, d=8)
+    x, y = data.sine_of_first(32, rng, d=8)
     sig = gradient_profile(deep_mlp("sigmoid", 20, 32, 1.0, rng, d_in=8), x, y)
     assert sig.activation_grad_norms[0] < 1e-6 * sig.activation_grad_norms[-1]
     zero = np.zeros_like(y)
@@ -88,6 +97,30 @@ def test_deep_mlp_layout_and_residual_variant():
     assert model.forward(np.zeros((5, 3))).shape == (5, 2)
 
 
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("gain", [0.5, 1.0, math.sqrt(2.0), 2.0])
+def test_the_network_draws_n_0_gain2_over_fan_in_weights(gain, residual):
+    """The same weights, bit for bit, as Linear layers drawn with std = gain / sqrt(n_in)."""
+
+    def linear(n_in, n_out):
+        return layers.Linear(n_in, n_out, init="normal", rng=rng, std=gain / math.sqrt(n_in))
+
+    rng = np.random.default_rng(3)
+    blocks = [layers.Sequential(linear(5, 8), layers.ReLU())]
+    for _ in range(3):
+        block = layers.Sequential(linear(8, 8), layers.ReLU())
+        blocks.append(layers.Residual(block) if residual else block)
+    direct = layers.Sequential(*blocks, linear(8, 2))
+    model = deep_mlp(
+        "relu", 4, 8, gain, np.random.default_rng(3), d_in=5, d_out=2, residual=residual
+    )
+    assert model.params.keys() == direct.params.keys()
+    for name, p in direct.params.items():
+        np.testing.assert_array_equal(model.params[name], p, err_msg=name)
+    x = np.random.default_rng(4).standard_normal((6, 5))
+    np.testing.assert_array_equal(model.forward(x), direct.forward(x))
+
+
 def test_bad_parameters_are_clear_errors():
     fig = plots.canvas()
     with pytest.raises(ValueError, match="activation must be one of"):
@@ -113,7 +146,7 @@ def test_static_front_end_has_every_frame_and_the_live_one_redraws():
 
 def test_frame_descriptions_state_the_computed_norms():
     rng = np.random.default_rng(0)
-    x, y = demo_data(rng, d=32)
+    x, y = data.sine_of_first(32, rng, d=32)
     profile = gradient_profile(deep_mlp("sigmoid", 10, 32, 1.0, rng, d_in=32), x, y)
     first, last = profile.activation_grad_norms[[0, -1]]
     text = describe_gradient_flow("sigmoid", 10, 1.0)

@@ -37,56 +37,85 @@ def test_draw_shows_one_histogram_per_layer(params):
 def test_tick_labels_give_each_layers_std():
     fig = plots.canvas()
     w.draw_init(fig, activation="tanh", scheme="fixed", scale=0.01)
-    acts, _ = w.propagate("tanh", "fixed", 0.01)
+    acts, _ = w.live_pass("tanh", "fixed", 0.01)
     labels = fig.axes[0].yaxis.get_major_formatter().seq
     assert labels[-1] == f"{acts[0].std():.2g}" and labels[0] == f"{acts[-1].std():.2g}"
 
 
-def test_propagate_matches_the_layers_of_the_book():
-    """The explorer's fast loop gives what probes.trace gives on the same weights."""
-    X, Z, G = w._live_sample()
-    stds = w.layer_stds("xavier", 1.3)
-    model = probes.deep_stack(list(w.LIVE_WIDTHS), "tanh", "zeros", np.random.default_rng(0))
-    for layer, z_dir, std in zip(model.layers[::2], Z, stds, strict=True):
-        layer.params["W"][...] = std * z_dir
+PAIRS = list(zip(w.LIVE_WIDTHS[:-1], w.LIVE_WIDTHS[1:], strict=True))  # (M_{l-1}, M_l)
+
+
+def weights_of(model):
+    return [linear.params["W"] for linear in probes.linear_layers(model)]
+
+
+def after_the_inputs():
+    """A generator seeded like the explorer's, past its draw of the inputs X."""
+    rng = np.random.default_rng(w.SEED)
+    rng.standard_normal((w.LIVE_ROWS, w.LIVE_WIDTHS[0]))
+    return rng
+
+
+def test_live_pass_is_one_trace_of_the_whole_sample():
+    """The explorer's row blocks give what one probes.trace of all rows gives."""
+    X, model, G = w.live_sample("tanh", "xavier", 1.3)
     tr = probes.trace(model, X, G)
-    acts, grads = w.propagate("tanh", "xavier", 1.3)
+    acts, grads = w.live_pass("tanh", "xavier", 1.3)
     for k in range(w.NUM_LAYERS):
         np.testing.assert_allclose(acts[k], tr.outputs[2 * k + 1], rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(grads[k], tr.grads_out[2 * k + 1], rtol=1e-8, atol=1e-14)
 
 
-def test_propagate_gradient_against_central_differences():
-    """dL/da of layer 9 from the explorer's backward loop vs a numerical derivative."""
-    X, Z, G = w._live_sample()
-    stds = w.layer_stds("he", 1.0)
-    acts, grads = w.propagate("sigmoid", "he", 1.0)
+def test_live_pass_gradient_against_central_differences():
+    """dL/da of layer 9 from the explorer's backward pass vs a numerical derivative."""
+    acts, grads = w.live_pass("sigmoid", "he", 1.0)
+    _, model, G = w.live_sample("sigmoid", "he", 1.0)
+    W10 = model[-2].params["W"]  # the last layer's weights, (M_9, M_10)
     a9 = acts[-2][:2].copy()  # two rows keep the check fast
 
     def loss(a):
-        z = (a @ Z[-1]) * stds[-1]
-        return float(np.sum(1.0 / (1.0 + np.exp(-z)) * G[:2]))
+        return float(np.sum(1.0 / (1.0 + np.exp(-(a @ W10))) * G[:2]))
 
     numeric = numerical_grad(loss, a9)
     assert rel_error(grads[-2][:2], numeric) < 1e-6
 
 
-def test_layer_stds_follow_the_schemes():
-    assert w.layer_stds("fixed", 0.5) == [0.5] * w.NUM_LAYERS
-    assert w.layer_stds("xavier", 2.0, (4, 12))[0] == pytest.approx(2.0 * np.sqrt(2 / 16))
-    assert w.layer_stds("he", 1.0, (8, 3))[0] == pytest.approx(0.5)
+@pytest.mark.parametrize("scale", [0.01, 0.5, 1.0, 2.0, 3.37])
+def test_the_weights_follow_the_schemes(scale):
+    """Layer l's weights are std_l * Z_l with std_l as the module docstring says, the
+    same Z_l for every frame, and they are what the helpers.init scheme draws."""
+    rng = after_the_inputs()
+    Z = [rng.standard_normal(pair) for pair in PAIRS]
+    stds = {
+        "fixed": [scale] * w.NUM_LAYERS,
+        "xavier": [scale * np.sqrt(2 / (m_in + m_out)) for m_in, m_out in PAIRS],
+        "he": [scale * np.sqrt(2 / m_in) for m_in, _ in PAIRS],
+    }
+    for scheme, std in stds.items():
+        shown = weights_of(w.live_sample("relu", scheme, scale)[1])
+        drawn = weights_of(w.live_network("relu", scheme, scale, after_the_inputs()))
+        assert len(shown) == w.NUM_LAYERS
+        for layer in range(w.NUM_LAYERS):
+            expected = std[layer] * Z[layer]
+            np.testing.assert_allclose(shown[layer], expected, rtol=1e-15, err_msg=scheme)
+            np.testing.assert_allclose(shown[layer], drawn[layer], rtol=1e-15, err_msg=scheme)
+    fixed = weights_of(w.live_sample("tanh", "fixed", scale)[1])
+    assert all(np.array_equal(W, scale * z) for W, z in zip(fixed, Z, strict=True))
+
+
+def test_bad_parameters_are_clear_errors():
     with pytest.raises(ValueError, match="scheme"):
-        w.layer_stds("lecun", 1.0)
+        w.live_pass("tanh", "lecun", 1.0)
     with pytest.raises(ValueError, match="scale"):
-        w.layer_stds("he", 0.0)
+        w.live_pass("tanh", "he", 0.0)
     with pytest.raises(ValueError, match="activation"):
-        w.propagate("gelu", "he", 1.0)
+        w.live_pass("gelu", "he", 1.0)
 
 
 def test_collapse_saturation_and_he_as_the_chapter_says():
-    tiny, _ = w.propagate("tanh", "fixed", 0.01)
-    big, _ = w.propagate("tanh", "fixed", 1.0)
-    he, _ = w.propagate("relu", "he", 1.0)
+    tiny, _ = w.live_pass("tanh", "fixed", 0.01)
+    big, _ = w.live_pass("tanh", "fixed", 1.0)
+    he, _ = w.live_pass("relu", "he", 1.0)
     assert tiny[-1].std() < 1e-6 * tiny[0].std()
     assert np.mean(np.abs(big[-1]) > 0.99) > 0.5
     assert 0.6 < he[-1].std() / he[0].std() < 1.25
@@ -121,7 +150,7 @@ def test_redraw_median_is_measured():
     params = [
         {"activation": a, "scheme": s, "scale": c}
         for a in w.ACTIVATION_NAMES
-        for s in w.SCHEMES
+        for s in w.SCHEME_CHOICES
         for c in (0.05, 1.0, 2.5)
     ]
     t0 = time.perf_counter()
@@ -138,13 +167,13 @@ def test_live_front_end_redraws():
 
 
 def test_frame_descriptions_state_the_computed_spread():
-    acts, grads = w.propagate("tanh", "fixed", 0.01)
+    acts, grads = w.live_pass("tanh", "fixed", 0.01)
     text = w.describe_init("tanh", "fixed", 0.01)
     assert f"from {acts[0].std():.2g} in layer 1 to {acts[-1].std():.2g} in layer 10" in text
     assert "shrinks with depth" in text
     assert "(saturated)" in w.describe_init("tanh", "fixed", 1.0)
     assert "stays within a factor of 2" in w.describe_init("relu", "he", 1.0)
-    zeros = (w.propagate("relu", "he", 1.0)[0][-1] == 0).mean()
+    zeros = (w.live_pass("relu", "he", 1.0)[0][-1] == 0).mean()
     assert f"{zeros:.0%} of layer 10's values are exactly 0" in w.describe_init("relu", "he", 1.0)
     alts = {w.init_explorer().alt_text(**p) for p in PARAMS[:4]}
     assert len(alts) == 4 and all("Initialization explorer" in a for a in alts)

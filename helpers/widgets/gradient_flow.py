@@ -1,13 +1,14 @@
 """Chapter 6's explorer: how the gradient's size changes from layer to layer.
 
-A deep fully connected network (``deep_mlp``) is run forward and backward once on a
-small fixed regression problem (``demo_data``); the figure shows, on a log scale, the norm of the
-gradient that reaches each layer's weights, ||dL/dW^(l)||, and the norm of the
-gradient flowing back through each layer's output, ||dL/da^(l)||. The controls are
-the activation, the number of hidden layers and the init gain g (hidden weights are
-drawn from N(0, g^2 / fan_in)).
+A deep fully connected network is run forward and backward once on a small fixed
+regression problem (:func:`helpers.data.sine_of_first`); the figure shows, on a log
+scale, the norm of the gradient that reaches each layer's weights, ||dL/dW^(l)||, and
+the norm of the gradient flowing back through each layer's output, ||dL/da^(l)||. The
+controls are the activation, the number of hidden layers and the init gain g (every
+weight matrix is drawn from N(0, g^2 / fan_in), ``he_normal`` with that gain).
 
-``deep_mlp`` and ``gradient_profile`` are the same functions the chapter uses for its
+The network is :func:`helpers.experiments.mlp` and the pass is
+:func:`helpers.experiments.gradient_profile`, the functions the chapter uses for its
 static figures, so the explorer and the text always agree. :func:`describe_gradient_flow`
 puts a frame into words for its alt text, from the same pass.
 """
@@ -15,15 +16,14 @@ puts a frame into words for its alt text, from the same pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .. import layers, losses, plots, probes
-from .._checks import as_float_array, as_positive_int, as_real, check_rng
+from .. import data, experiments, plots
+from .._checks import as_real
 from ._core import Choice, Explorer, Slider, reuse
 
 Array = np.ndarray
@@ -32,78 +32,8 @@ Array = np.ndarray
 ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu")
 #: The smallest norm drawn: exact zeros (dead ReLU units) would sit at minus infinity.
 FLOOR = 1e-30
-
-
-def deep_mlp(
-    activation: str,
-    depth: int,
-    width: int,
-    gain: float,
-    rng: np.random.Generator,
-    d_in: int = 1,
-    d_out: int = 1,
-    residual: bool = False,
-) -> layers.Sequential:
-    """A fully connected network with ``depth`` hidden layers of ``width`` units.
-
-    Layout: ``Sequential(block_1, ..., block_depth, Linear(width -> d_out))`` with
-    ``block_l = Sequential(Linear, activation)``. Every weight matrix is drawn from
-    N(0, gain^2 / fan_in), biases start at zero. With ``residual=True`` blocks 2..depth
-    become ``Residual(block_l)``, out = a + block_l(a); block 1 changes the width, so it
-    has no identity path. x: (N, d_in) -> (N, d_out).
-    """
-    depth, width = as_positive_int(depth, "depth"), as_positive_int(width, "width")
-    gain = as_real(gain, "gain")
-    if gain <= 0:
-        raise ValueError(f"gain must be positive, got {gain}")
-    check_rng(rng)
-
-    def linear(n_in: int, n_out: int) -> layers.Linear:
-        return layers.Linear(n_in, n_out, init="normal", rng=rng, std=gain / math.sqrt(n_in))
-
-    blocks: list[layers.Layer] = []
-    for i in range(depth):
-        block = layers.Sequential(
-            linear(d_in if i == 0 else width, width), layers.ActivationLayer(activation)
-        )
-        blocks.append(layers.Residual(block) if residual and i > 0 else block)
-    return layers.Sequential(*blocks, linear(width, d_out))
-
-
-@dataclass
-class GradientProfile:
-    """One forward/backward pass of a ``deep_mlp``, summarised per layer.
-
-    loss: the MSE loss.
-    weight_grad_norms: (depth + 1,) ||dL/dW^(l)|| for l = 1 .. depth + 1 (output layer last).
-    activation_grad_norms: (depth,) ||dL/da^(l)|| for the hidden outputs l = 1 .. depth.
-    """
-
-    loss: float
-    weight_grad_norms: Array
-    activation_grad_norms: Array
-
-
-def gradient_profile(model: layers.Sequential, x: Array, y: Array) -> GradientProfile:
-    """Run ``model`` on x: (N, d_in), take the MSE loss against y: (N, d_out) and
-    backpropagate; return the per-layer gradient norms (``model.grads`` stays filled)."""
-    x, y = as_float_array(x, "x"), as_float_array(y, "y")
-    # The loss gradient is needed before the traced pass, so the forward pass runs twice.
-    loss, dy_hat = losses.mse(model.forward(x), y)
-    tr = probes.trace(model, x, dy_hat)
-    act_norms = np.array([np.linalg.norm(g) for g in tr.grads_out[:-1]])
-    weight_norms = np.array(probes.grad_norms_per_layer(model))
-    return GradientProfile(loss, weight_norms, act_norms)
-
-
-def demo_data(rng: np.random.Generator, n: int = 32, d: int = 32) -> tuple[Array, Array]:
-    """A small regression problem: x: (n, d) standard normal, y: (n, 1) = sin(3 x[:, 0]).
-
-    d defaults to the explorer's width, so that every hidden weight matrix, the first
-    one included, is square and their gradient norms compare like with like.
-    """
-    x = check_rng(rng).standard_normal((as_positive_int(n, "n"), as_positive_int(d, "d")))
-    return x, np.sin(3.0 * x[:, :1])
+#: Samples of the regression problem.
+N_SAMPLES = 32
 
 
 def _build(fig: Figure) -> dict[str, Any]:
@@ -155,12 +85,12 @@ def draw_gradient_flow(
     width: int = 32,
     seed: int = 0,
 ) -> None:
-    """Draw the per-layer gradient norms of a fresh ``deep_mlp`` (a pure function of
-    its arguments: the network and data come from ``seed``).
+    """Draw the per-layer gradient norms of a fresh network (a pure function of its
+    arguments: the network and data come from ``seed``).
 
     activation: "sigmoid", "tanh" or "relu".
     depth: number of hidden layers, >= 1 (a float from a slider is rounded).
-    gain: init gain g > 0; hidden weights ~ N(0, g^2 / fan_in).
+    gain: init gain g > 0; weights ~ N(0, g^2 / fan_in).
     width: hidden units per layer. seed: seeds the weights and the data.
     """
     depth_int, w_norms, a_norms = _floored_profile(activation, depth, gain, width, seed)
@@ -181,7 +111,8 @@ def _floored_profile(
     activation: str, depth: float, gain: float, width: int, seed: int
 ) -> tuple[int, Array, Array]:
     """(depth, ||dL/dW^(l)|| for l = 1 .. depth + 1, ||dL/da^(l)|| for l = 1 .. depth),
-    norms raised to FLOOR, for a fresh ``deep_mlp`` built from seed."""
+    norms raised to FLOOR, for a fresh network of ``depth`` hidden blocks of ``width``
+    units and a linear output, drawn from seed after the data."""
     if activation not in ACTIVATION_CHOICES:
         raise ValueError(f"activation must be one of {ACTIVATION_CHOICES}, got {activation!r}")
     depth = as_real(depth, "depth")
@@ -189,9 +120,18 @@ def _floored_profile(
         raise ValueError(f"depth must be >= 1, got {depth}")
     depth_int = int(round(depth))
     rng = np.random.default_rng(seed)
-    x, y = demo_data(rng, d=width)
-    model = deep_mlp(activation, depth_int, width, gain, rng, d_in=width)
-    profile = gradient_profile(model, x, y)
+    # d = width: every hidden weight matrix, the first one included, is square, so
+    # their gradient norms compare like with like
+    x, y = data.sine_of_first(N_SAMPLES, rng, d=width)
+    model = experiments.mlp(
+        [width] + [width] * depth_int + [1],
+        activation,
+        rng,
+        init="he_normal",
+        gain=gain,
+        blocks=True,
+    )
+    profile = experiments.gradient_profile(model, x, y)
     w_norms = np.maximum(profile.weight_grad_norms, FLOOR)
     a_norms = np.maximum(profile.activation_grad_norms, FLOOR)
     return depth_int, w_norms, a_norms

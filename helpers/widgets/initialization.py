@@ -7,16 +7,22 @@ The left panel stacks each layer's histogram of activations, the right panel eac
 layer's histogram of log10 |dL/da|, the gradient arriving at the layer's output for an
 upstream gradient of standard normal entries.
 
-The weights of layer l are ``std_l * Z_l`` with ``Z_l`` standard normal entries drawn
-once (the same for every frame, so frames differ only by the parameters) and
+The network is :func:`helpers.experiments.mlp` (no biases, every layer hidden) with
+the weights of a :mod:`helpers.init` scheme, and :func:`helpers.probes.trace` runs it
+forward and backward. The scheme control picks the init scheme; ``scale`` is its
+argument, so the weights of layer l have the standard deviation
 
-- scheme "fixed":  std_l = scale;
-- scheme "xavier": std_l = scale * sqrt(2 / (M_{l-1} + M_l));
-- scheme "he":     std_l = scale * sqrt(2 / M_{l-1}).
+- scheme "fixed":  ``normal`` with std = scale;
+- scheme "xavier": ``xavier_normal`` with gain = scale, scale * sqrt(2 / (M_{l-1} + M_l));
+- scheme "he":     ``he_normal`` with gain = scale * sqrt(2), scale * sqrt(2 / M_{l-1}).
 
-So ``scale`` is the standard deviation itself for "fixed", and the gain for the other
-two (1 gives the textbook schemes). :func:`describe_init` puts a frame into words for
-its alt text, from the same forward and backward pass.
+So ``scale`` is the standard deviation itself for "fixed", and the gain over the
+textbook scheme for the other two (1 gives the textbook schemes). The inputs, the
+weights at scale 1 and the upstream gradient are drawn once, in that order, from a
+generator seeded ``SEED``; a frame multiplies those weights by its scale. So the
+weights of layer l are ``std_l * Z_l`` with the same standard normal ``Z_l`` in every
+frame, and frames differ only by the parameters. :func:`describe_init` puts
+a frame into words for its alt text, from the same forward and backward pass.
 """
 
 from __future__ import annotations
@@ -30,14 +36,22 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter
 
-from .. import probes
-from ..activations import ACTIVATIONS
+from .. import experiments, layers, probes
+from .._checks import as_real
 from ._core import Choice, Explorer, Slider, reuse
+
+Array = np.ndarray
 
 LIVE_ROWS = 128
 LIVE_WIDTHS = tuple(128 - 6 * i for i in range(11))
 NUM_LAYERS = len(LIVE_WIDTHS) - 1
-SCHEMES = ("fixed", "xavier", "he")
+SEED = 0
+#: The scheme control's choices: each is a helpers.init scheme and its arguments for a scale.
+SCHEME_CHOICES = {
+    "fixed": ("normal", lambda scale: {"std": scale}),
+    "xavier": ("xavier_normal", lambda scale: {"gain": scale}),
+    "he": ("he_normal", lambda scale: {"gain": scale * math.sqrt(2.0)}),
+}
 ACTIVATION_NAMES = ("tanh", "relu", "sigmoid")
 #: Where each activation's values lie; ReLU values beyond 4 go to the last bin.
 ACTIVATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.0, 4.0)}
@@ -46,69 +60,84 @@ BINS = 40
 GRAD_BINS = 60
 #: The static frames' scales; the live slider moves through every value in between.
 SCALES = (0.01, 1.0, 4.0)
-# OpenBLAS runs a product on one thread when m * k * n <= 65536 * 4. On a busy machine
-# handing work to a second thread costs more than these small products themselves.
-_ONE_THREAD_SIZE = 65536 * 4
+# On a busy machine, handing a product to a second BLAS thread costs more than these
+# small products themselves. Row blocks of 32 keep each product (at most 32 x 128 x 122
+# multiply-adds) on one OpenBLAS thread; of 16, 32, 64 and 128 rows, 32 redrew fastest.
+_BLOCK_ROWS = 32
 
 
-@functools.cache
-def _live_sample() -> tuple[np.ndarray, tuple[np.ndarray, ...], np.ndarray]:
-    """Inputs X: (LIVE_ROWS, M_0), unit-normal weight directions Z_l: (M_{l-1}, M_l)
-    and the upstream gradient G: (LIVE_ROWS, M_L), all drawn once from a fixed seed."""
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((LIVE_ROWS, LIVE_WIDTHS[0]))
-    Z = tuple(
-        rng.standard_normal((m_in, m_out))
-        for m_in, m_out in zip(LIVE_WIDTHS[:-1], LIVE_WIDTHS[1:], strict=True)
+def live_network(
+    activation: str, scheme: str, scale: float, rng: np.random.Generator
+) -> layers.Sequential:
+    """The explorer's network, LIVE_WIDTHS[0] -> LIVE_WIDTHS[-1]: Linear (no bias) and
+    activation, 10 times, with the weights of ``scheme`` at ``scale`` drawn from rng."""
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError(f"activation must be one of {ACTIVATION_NAMES}, got {activation!r}")
+    if scheme not in SCHEME_CHOICES:
+        raise ValueError(f"scheme must be one of {tuple(SCHEME_CHOICES)}, got {scheme!r}")
+    init, init_kwargs = SCHEME_CHOICES[scheme]
+    return experiments.mlp(
+        list(LIVE_WIDTHS),
+        activation,
+        rng,
+        init=init,
+        bias=False,
+        head=False,
+        **init_kwargs(scale),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _unit_sample(
+    activation: str, scheme: str
+) -> tuple[Array, layers.Sequential, tuple[Array, ...], Array]:
+    """(X, the live network at scale 1, its weights, G), drawn in that order from SEED.
+
+    The weights of a scheme at scale s are s times its weights at scale 1, so a slider
+    move rescales these instead of drawing the network again.
+    """
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((LIVE_ROWS, LIVE_WIDTHS[0]))
+    model = live_network(activation, scheme, 1.0, rng)
     G = rng.standard_normal((LIVE_ROWS, LIVE_WIDTHS[-1]))
-    return X, Z, G
+    unit = tuple(linear.params["W"].copy() for linear in probes.linear_layers(model))
+    return X, model, unit, G
 
 
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b computed in row blocks small enough to stay on one BLAS thread."""
-    rows = max(1, _ONE_THREAD_SIZE // (a.shape[1] * b.shape[1]))
-    if a.shape[0] <= rows:
-        return a @ b
-    return np.concatenate([a[i : i + rows] @ b for i in range(0, a.shape[0], rows)])
+def live_sample(
+    activation: str, scheme: str, scale: float
+) -> tuple[Array, layers.Sequential, Array]:
+    """The fixed sample and the network of a frame: X: (LIVE_ROWS, M_0), the live
+    network with the weights of ``scheme`` at ``scale``, and G: (LIVE_ROWS, M_L).
 
-
-def layer_stds(scheme: str, scale: float, widths: tuple[int, ...] = LIVE_WIDTHS) -> list[float]:
-    """The weight standard deviation of each layer for a scheme and a scale (see module doc)."""
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    The network is shared by all frames of one activation and scheme: each call sets
+    all its weights anew.
+    """
+    scale = as_real(scale, "scale")
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
-    pairs = zip(widths[:-1], widths[1:], strict=True)
-    if scheme == "fixed":
-        return [float(scale)] * (len(widths) - 1)
-    if scheme == "xavier":
-        return [scale * math.sqrt(2.0 / (m_in + m_out)) for m_in, m_out in pairs]
-    return [scale * math.sqrt(2.0 / m_in) for m_in, _ in pairs]
+    X, model, unit, G = _unit_sample(activation, scheme)
+    for linear, W in zip(probes.linear_layers(model), unit, strict=True):
+        np.multiply(W, scale, out=linear.params["W"])
+    return X, model, G
 
 
-def propagate(activation: str, scheme: str, scale: float) -> tuple[list[np.ndarray], ...]:
-    """Forward and backward through the live network.
+def live_pass(activation: str, scheme: str, scale: float) -> tuple[list[Array], list[Array]]:
+    """Forward and backward through the live network, on the fixed sample.
 
     returns (a, g): a[l] = activations of layer l + 1, (LIVE_ROWS, M_{l+1});
     g[l] = dL/da[l], same shape, for L = sum(a[-1] * G).
     """
-    if activation not in ACTIVATION_NAMES:
-        raise ValueError(f"activation must be one of {ACTIVATION_NAMES}, got {activation!r}")
-    act = ACTIVATIONS[activation]
-    X, Z, G = _live_sample()
-    stds = layer_stds(scheme, scale)
-    pre, acts = [], []
-    a = X
-    for z_dir, std in zip(Z, stds, strict=True):
-        z = _matmul(a, z_dir) * std
-        a = act.fn(z)
-        pre.append(z)
-        acts.append(a)
-    grads = [G]
-    for layer in range(NUM_LAYERS - 1, 0, -1):
-        delta = grads[0] * act.grad(pre[layer])  # dL/dz of this layer
-        grads.insert(0, _matmul(delta, Z[layer].T) * stds[layer])
+    X, model, G = live_sample(activation, scheme, scale)
+    # Rows do not interact, so tracing the sample in row blocks gives the same values.
+    traces = [
+        probes.trace(model, X[i : i + _BLOCK_ROWS], G[i : i + _BLOCK_ROWS])
+        for i in range(0, LIVE_ROWS, _BLOCK_ROWS)
+    ]
+    # model[2l - 2] is the Linear of layer l and model[2l - 1] its activation, a^(l)
+    layer_outputs = range(1, len(model), 2)
+    acts = [np.concatenate([tr.outputs[k] for tr in traces]) for k in layer_outputs]
+    grads = [np.concatenate([tr.grads_out[k] for tr in traces]) for k in layer_outputs]
     return acts, grads
 
 
@@ -156,7 +185,7 @@ def draw_init(fig: Figure, activation: str, scheme: str, scale: float) -> None:
     Each histogram is scaled to its own peak; the left tick labels give each layer's
     standard deviation of activations.
     """
-    acts, grads = propagate(activation, scheme, scale)
+    acts, grads = live_pass(activation, scheme, scale)
     art = reuse(fig, "init", _build)
     lo, hi = ACTIVATION_RANGE[activation]
     a_centres = lo + (np.arange(BINS) + 0.5) * (hi - lo) / BINS
@@ -201,7 +230,7 @@ def _spread_words(ratio: float) -> str:
 
 def describe_init(activation: str, scheme: str, scale: float) -> str:
     """The frame in words: both panels, the spread of layers 1 and 10, and its verdict."""
-    acts, grads = propagate(activation, scheme, scale)
+    acts, grads = live_pass(activation, scheme, scale)
     first, last = float(acts[0].std()), float(acts[-1].std())
     lo, hi = ACTIVATION_RANGE[activation]
     text = (
@@ -233,7 +262,7 @@ def init_explorer() -> Explorer:
         draw=draw_init,
         controls=[
             Choice("activation", list(ACTIVATION_NAMES), "activation"),
-            Choice("scheme", list(SCHEMES), "scheme", default="xavier"),
+            Choice("scheme", list(SCHEME_CHOICES), "scheme", default="xavier"),
             Slider(
                 "scale", list(SCALES), "scale (std or gain)", step=0.01, fmt="{:.3g}", default=1.0
             ),
