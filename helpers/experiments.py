@@ -69,6 +69,7 @@ def mlp(
     bias: bool = True,
     head: bool = True,
     head_init: str | None = None,
+    head_kwargs: dict[str, Any] | None = None,
     norm: Callable[[int], layers.Layer] | None = None,
     dropout: float | None = None,
     blocks: bool = False,
@@ -86,8 +87,8 @@ def mlp(
     rng: numpy Generator for the weights (and the dropout masks); not needed for the
         "zeros" and "constant" schemes.
     init, init_kwargs: the scheme of helpers.init and its arguments (``std=``,
-        ``gain=``) for every Linear. head_init: another scheme for the output layer
-        only, with its default arguments.
+        ``gain=``) for every Linear. head_init, head_kwargs: another scheme and its
+        arguments for the output layer only.
     bias: whether the hidden Linears have biases (the output layer always has one).
     blocks: group each hidden layer as one ``Sequential`` (Linear, ..., activation), so
         that ``model[l - 1]`` is hidden layer l and its output is ``a^(l)``. Otherwise
@@ -116,6 +117,8 @@ def mlp(
         )
     drop_rng = None if dropout is None else check_rng(rng, "rng (needed for dropout)")
     hidden = widths[:-1] if head else widths
+    if head_kwargs is not None and head_init is None:
+        raise ValueError("head_kwargs go with a head_init scheme")
     if residual:
         blocks = True
         if len(set(hidden[1:])) > 1:
@@ -141,7 +144,11 @@ def mlp(
         if head_init is None:
             model.append(linear(widths[-2], widths[-1], with_bias=True))
         else:
-            model.append(layers.Linear(widths[-2], widths[-1], init=head_init, rng=rng))
+            model.append(
+                layers.Linear(
+                    widths[-2], widths[-1], init=head_init, rng=rng, **(head_kwargs or {})
+                )
+            )
     return layers.Sequential(*model)
 
 

@@ -21,7 +21,7 @@ from ._checks import (
     as_real,
     check_finite,
 )
-from .layers import Layer, Linear, Sequential
+from .layers import Layer, Linear, Residual, Sequential
 
 Array = np.ndarray
 
@@ -94,11 +94,13 @@ def linear_layers(model: Layer) -> list[Linear]:
     """Every Linear layer in ``model``, in forward order, searching nested containers."""
     if isinstance(model, Linear):
         return [model]
-    found: list[Linear] = []
-    for child in getattr(model, "layers", None) or [getattr(model, "block", None)]:
-        if child is not None:
-            found.extend(linear_layers(child))
-    return found
+    if isinstance(model, Sequential):
+        children: list[Layer] = list(model.layers)
+    elif isinstance(model, Residual):
+        children = [model.block]
+    else:
+        return []
+    return [linear for child in children for linear in linear_layers(child)]
 
 
 def histograms(

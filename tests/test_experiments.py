@@ -287,6 +287,8 @@ def test_mlp_blocks_residual_norm_dropout_and_head_init(rng):
     assert abs(bn[0].params["W"].std() - 0.1) < 0.1
     other = mlp([3, 5, 2], "tanh", rng, init="he_normal", head_init="zeros")
     assert not other[2].params["W"].any() and other[0].params["W"].any()
+    scaled = mlp([3, 5, 2], "tanh", rng, head_init="constant", head_kwargs={"value": 0.25})
+    assert np.all(scaled[2].params["W"] == 0.25)
     drop = mlp([3, 5, 1], "tanh", rng, dropout=0.5)
     assert isinstance(drop[2], layers.Dropout) and drop[2].p == 0.5
 
@@ -300,6 +302,8 @@ def test_mlp_refuses_bad_arguments(rng):
         mlp(5, "tanh", rng)
     with pytest.raises(TypeError, match="rng"):
         mlp([3, 4, 1], "tanh", None, dropout=0.5)
+    with pytest.raises(ValueError, match="head_init"):
+        mlp([3, 4, 1], "tanh", rng, head_kwargs={"std": 1.0})
 
 
 # --- the loop's steps ---------------------------------------------------------------

@@ -88,3 +88,11 @@ def test_histograms_refuse_bad_input():
         probes.histograms([np.array([np.nan])], 4, (0.0, 1.0))
     with pytest.raises(ValueError, match="empty"):
         probes.histograms([np.zeros(0)], 4, (0.0, 1.0))
+
+
+def test_linear_layers_finds_them_inside_blocks_and_residuals(rng):
+    net = experiments.mlp([3, 4, 4, 2], "tanh", rng, blocks=True, residual=True)
+    found = probes.linear_layers(net)
+    assert [lin.params["W"].shape for lin in found] == [(3, 4), (4, 4), (4, 2)]
+    assert found[1] is net[1].block[0]
+    assert probes.linear_layers(layers.Tanh()) == []
