@@ -13,15 +13,12 @@ Screenshots go to tests/screenshots/lite/ (ignored by git).
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -29,19 +26,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from _prose import round_off_scale
 from conftest import ROOT
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
 from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 
 from editions import lite
 from editions.live import PLACEHOLDER
 from helpers import widgets
+from tests.support.prose import round_off_scale
+from tests.support.site import OFFLINE, SITE, launch, serve
+from tests.support.site import SCREENSHOTS as SITE_SCREENSHOTS
 
-SITE = ROOT / "_build" / "html"
 LITE = SITE / "lite"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "lite"
+SCREENSHOTS = SITE_SCREENSHOTS / "lite"
 CHAPTERS = [p.name for p in lite.chapters()]
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
@@ -300,7 +298,6 @@ def test_raw_myst_pattern_catches_source_and_passes_prose():
     assert not RAW_MYST.search("The loss E = 0.298 falls (see Section 4.2) {as expected}.")
 
 
-
 def test_round_off_scale_picks_out_tiny_numbers_only():
     """The values whose digits the browser check does not compare: nonzero numbers
     below 1e-6, as the prose shows them (a minus sign may be U+2212)."""
@@ -309,16 +306,12 @@ def test_round_off_scale_picks_out_tiny_numbers_only():
     for kept in ["0.298371044", "1e-06", "3.0", "0", "0.0e+00", "1,024", "ReLU", ""]:
         assert not round_off_scale(kept), kept
 
+
 # --- the browser ----------------------------------------------------------------------
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A copy of the built site (safe from a rebuild meanwhile) served on 127.0.0.1."""
     _lite_config()
     for chapter in CHAPTERS:
@@ -327,29 +320,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(f"{page} is missing: build the site first (python -m editions)")
     copy = tmp_path_factory.mktemp("site") / "html"
     shutil.copytree(SITE, copy)
-    handler = functools.partial(_Quiet, directory=str(copy))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(copy) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """Headless Chromium that can resolve no host but 127.0.0.1."""
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    args += ["--disable-component-update", "--no-first-run", "--disable-sync"]
-    args += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    args += ["--disable-component-update", "--no-first-run", "--disable-sync", OFFLINE]
+    with launch(chromium_path, *args) as browser:
+        yield browser
 
 
 def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
@@ -415,7 +396,7 @@ EXPLORER_NAMES = {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser_offline(browser: Browser, site: str, chapter: str):
+def test_chapter_runs_in_the_browser_offline(browser: Browser, lite_site: str, chapter: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
 
@@ -435,7 +416,7 @@ def test_chapter_runs_in_the_browser_offline(browser: Browser, site: str, chapte
     try:
         page = context.new_page()
         start = time.perf_counter()
-        lite_page = launch_from_chapter_page(page, site, chapter)
+        lite_page = launch_from_chapter_page(page, lite_site, chapter)
         run_all(lite_page, chapter)
         timings["open + run all"] = time.perf_counter() - start
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

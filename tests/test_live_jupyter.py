@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _prose import built_prose_values, raw_myst
 from conftest import BOOK, ROOT
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import widgets
 from helpers.widgets import Choice, Explorer, Slider
+from tests.support.prose import built_prose_values, raw_myst
+from tests.support.site import launch
 
 BIN = Path(sys.executable).parent
 #: frontend -> (jupyter subcommand, the page that opens a notebook)
@@ -296,12 +297,8 @@ def server(
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless Chromium for the module's tests."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch(chromium_path) as browser:
+        yield browser
 
 
 # --- driving a notebook ---------------------------------------------------------------
