@@ -1,9 +1,10 @@
 """Measure the in-browser edition's budgets: Run All per chapter (cold and warm cache),
 the bytes a first visit fetches, and the size of the lite part of the site.
 
-    python benchmarks/lite.py [--chapters 02_activations.ipynb ...]
+    python -m benchmarks.lite [--chapters 02_activations.ipynb ...]
 
-Run it with the project's environment after ``python -m editions``. The site is served
+Run it from the repository's root with the project's environment after
+``python -m editions``. The site is served
 on 127.0.0.1 and Chromium resolves no other host. For each chapter, a fresh browser
 context (an empty cache) opens the chapter in the edition and runs all cells: that is
 the cold time, and the bytes the server sent for it are the first visit's download
@@ -15,19 +16,15 @@ benchmarks/results/lite.json.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import statistics
 import sys
-import threading
 import time
-from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
+from tests.support.site import OFFLINE, ROOT, SITE, Server, find_chromium, launch, serve
+
 RESULTS = ROOT / "benchmarks" / "results" / "lite.json"
 FIRST_VISIT_BUDGET_MB = 45.0
 WARM_RUN_ALL_BUDGET_S = 30.0
@@ -41,16 +38,9 @@ JS_DONE = """() => {
 }"""
 
 
-class _Counting(http.server.SimpleHTTPRequestHandler):
-    """Serves the site quietly and adds every answer's file size to the server's count."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = Path(self.translate_path(self.path))
-        if code == 200 and path.is_file():
-            self.server.sent += path.stat().st_size  # type: ignore[attr-defined]
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def sent(server: Server, start: int) -> int:
+    """Bytes of the files the server answered with 200 since its request number start."""
+    return sum(size for _, status, size in server.requests[start:] if status == 200)
 
 
 def code_cells(chapter: str) -> int:
@@ -84,24 +74,20 @@ def main() -> int:
     lite = SITE / "lite"
     if not (lite / "jupyter-lite.json").is_file():
         sys.exit(f"{lite} is not built: run python -m editions first")
-    handler = functools.partial(_Counting, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.sent = 0  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    chromium = find_chromium()
+    if chromium is None:
+        sys.exit("no Chromium found (install Debian's chromium or set CHROMIUM)")
     rows = {}
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    flags += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", OFFLINE]
+    with serve(SITE) as server, launch(chromium, *flags) as browser:
         for chapter in args.chapters:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            server.sent = 0  # type: ignore[attr-defined]
-            cold, cold_ready = open_and_run(page, base, chapter)
-            fetched = server.sent  # type: ignore[attr-defined]
+            start = len(server.requests)
+            cold, cold_ready = open_and_run(page, server.url, chapter)
+            fetched = sent(server, start)
             page.close()
-            warm, warm_ready = open_and_run(context.new_page(), base, chapter)
+            warm, warm_ready = open_and_run(context.new_page(), server.url, chapter)
             context.close()
             rows[chapter] = {
                 "cold_s": cold,
@@ -116,8 +102,6 @@ def main() -> int:
                 f"warm {warm:.1f} s (after {warm_ready:.1f} s), fetched {megabytes:.1f} MB",
                 flush=True,
             )
-        browser.close()
-    server.shutdown()
     size = sum(p.stat().st_size for p in lite.rglob("*") if p.is_file())
     warm_median = statistics.median(r["warm_s"] for r in rows.values())
     first_visit = max(r["first_visit_bytes"] for r in rows.values())
