@@ -3,14 +3,13 @@ the bytes a first visit fetches, and the size of the lite part of the site.
 
     python -m benchmarks.lite [--chapters 02_activations.ipynb ...]
 
-Run it from the repository's root with the project's environment after
-``python -m editions``. The site is served
-on 127.0.0.1 and Chromium resolves no other host. For each chapter, a fresh browser
-context (an empty cache) opens the chapter in the edition and runs all cells: that is
-the cold time, and the bytes the server sent for it are the first visit's download
-(the first chapter's figure is the one a reader pays once). Then the same context
-opens the chapter again and runs it: the warm time. Results go to stdout and to
-benchmarks/results/lite.json.
+Run it from the repository's root with the project's environment after ``python -m
+editions``. The site is served on 127.0.0.1 and Chromium resolves no other host. For
+each chapter, a fresh browser context (an empty cache) opens the chapter in the edition
+and runs all cells: that is the cold time, and the bytes the server sent for it are the
+first visit's download (the first chapter's figure is the one a reader pays once). Then
+the same context opens the chapter again and runs it: the warm time. Results go to
+stdout and to benchmarks/results/lite.json.
 """
 
 from __future__ import annotations
@@ -23,29 +22,17 @@ import time
 
 from playwright.sync_api import Page
 
-from tests.support.site import OFFLINE, ROOT, SITE, Server, find_chromium, launch, serve
+from editions.lite import chapters as lite_chapters
+from tests.support import site
 
-RESULTS = ROOT / "benchmarks" / "results" / "lite.json"
+RESULTS = site.ROOT / "benchmarks" / "results" / "lite.json"
 FIRST_VISIT_BUDGET_MB = 45.0
 WARM_RUN_ALL_BUDGET_S = 30.0
-# Every shown prompt numbered (folded solution cells show none) and the kernel idle.
-JS_DONE = """() => {
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-    .map(p => p.textContent.trim()).filter(p => p);
-  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(item => item.textContent.includes('| Idle'));
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle;
-}"""
 
 
-def sent(server: Server, start: int) -> int:
+def sent(server: site.Server, start: int) -> int:
     """Bytes of the files the server answered with 200 since its request number start."""
     return sum(size for _, status, size in server.requests[start:] if status == 200)
-
-
-def code_cells(chapter: str) -> int:
-    notebook = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))
-    return sum(cell["cell_type"] == "code" for cell in notebook["cells"])
 
 
 def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
@@ -53,33 +40,29 @@ def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
     and of them the seconds until its kernel was ready (Pyodide loaded and started)."""
     start = time.perf_counter()
     page.goto(f"{base}/lite/lab/index.html?path=book/{chapter}")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=code_cells(chapter),
-        timeout=300_000,
-    )
-    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=300_000)
+    site.wait_for_lite_kernel(page, chapter, timeout=300)
     ready = time.perf_counter() - start
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_function(JS_DONE, timeout=600_000, polling=500)
+    state = page.wait_for_function(site.LITE_RUN_STATE, timeout=600_000, polling=500).json_value()
+    if state != "done":
+        raise RuntimeError(f"{chapter}: {state}")
     return time.perf_counter() - start, ready
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    chapters = sorted(p.name for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
-    parser.add_argument("--chapters", nargs="*", default=chapters)
+    parser.add_argument("--chapters", nargs="*", default=[p.name for p in lite_chapters()])
     args = parser.parse_args()
-    lite = SITE / "lite"
+    lite = site.SITE / "lite"
     if not (lite / "jupyter-lite.json").is_file():
         sys.exit(f"{lite} is not built: run python -m editions first")
-    chromium = find_chromium()
+    chromium = site.find_chromium()
     if chromium is None:
         sys.exit("no Chromium found (install Debian's chromium or set CHROMIUM)")
     rows = {}
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", OFFLINE]
-    with serve(SITE) as server, launch(chromium, *flags) as browser:
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", site.OFFLINE]
+    with site.serve(site.SITE) as server, site.launch(chromium, *flags) as browser:
         for chapter in args.chapters:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()

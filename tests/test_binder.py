@@ -21,15 +21,13 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from tests.support.notebooks import toc_notebooks
+from tests.support.notebooks import isolated_env, toc_notebooks
 from tests.support.prose import built_prose_values, strip_quotes
 
 #: The runner the fresh environment executes (python -m, from the repository's root).
 RUNNER = "tests.support.run_notebooks"
-#: Variables that would let the fresh environment see the test environment or the
-#: user's Jupyter and IPython setup.
+#: Variables that would let the fresh environment see the test environment.
 _LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX", "MPLBACKEND")
-_LEAKY_PREFIXES = ("JUPYTER", "IPYTHON")
 
 
 def _config() -> dict:
@@ -39,18 +37,8 @@ def _config() -> dict:
 def fresh_env(venv: Path, home: Path) -> dict[str, str]:
     """os.environ as if only ``venv`` were active, with empty Jupyter and IPython
     configuration in ``home``."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in _LEAKY and not k.startswith(_LEAKY_PREFIXES)
-    }
+    env = isolated_env(home, drop=_LEAKY)
     env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ]:
-        (home / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(home / sub)
     return env
 
 

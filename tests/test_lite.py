@@ -34,12 +34,11 @@ from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 from editions import lite
 from editions.live import PLACEHOLDER
 from helpers import widgets
+from tests.support import site
 from tests.support.prose import round_off_scale
-from tests.support.site import OFFLINE, SITE, launch, serve
-from tests.support.site import SCREENSHOTS as SITE_SCREENSHOTS
 
-LITE = SITE / "lite"
-SCREENSHOTS = SITE_SCREENSHOTS / "lite"
+LITE = site.SITE / "lite"
+SCREENSHOTS = site.SCREENSHOTS / "lite"
 CHAPTERS = [p.name for p in lite.chapters()]
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
@@ -49,20 +48,6 @@ RAW_MYST = re.compile(
     r"\{[a-z][\w:-]*\}`|^\s*(?:```|:::)\s*\{[\w-]+\}|^\s*:(?:class|label|name):|^\s*\([\w-]+\)=\s*$",
     flags=re.M,
 )
-# Done when the kernel is idle and every shown prompt is numbered (folded solution cells
-# show no prompt); an error stops Run All, so a traceback ends the wait.
-JS_RUN_STATE = """() => {
-  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
-    if (out.textContent.includes('Traceback (most recent call last)')) {
-      return 'error: ' + out.textContent.slice(0, 3000);
-    }
-  }
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-    .map(p => p.textContent.trim()).filter(p => p);
-  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(item => item.textContent.includes('| Idle'));
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle ? 'done' : false;
-}"""
 JS_MARKDOWN = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
   .map(cell => (cell.querySelector('.jp-RenderedMarkdown, .myst') || cell).innerText)"""
 
@@ -315,12 +300,12 @@ def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A copy of the built site (safe from a rebuild meanwhile) served on 127.0.0.1."""
     _lite_config()
     for chapter in CHAPTERS:
-        page = SITE / "book" / chapter.replace(".ipynb", ".html")
+        page = site.SITE / "book" / chapter.replace(".ipynb", ".html")
         if not page.is_file():
             pytest.fail(f"{page} is missing: build the site first (python -m editions)")
     copy = tmp_path_factory.mktemp("site") / "html"
-    shutil.copytree(SITE, copy)
-    with serve(copy) as server:
+    shutil.copytree(site.SITE, copy)
+    with site.serve(copy) as server:
         yield server.url
 
 
@@ -328,14 +313,14 @@ def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser(chromium_path: str) -> Iterator[Browser]:
     """Headless Chromium that can resolve no host but 127.0.0.1."""
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    args += ["--disable-component-update", "--no-first-run", "--disable-sync", OFFLINE]
-    with launch(chromium_path, *args) as browser:
+    args += ["--disable-component-update", "--no-first-run", "--disable-sync", site.OFFLINE]
+    with site.launch(chromium_path, *args) as browser:
         yield browser
 
 
-def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
+def launch_from_chapter_page(page: Page, base: str, chapter: str) -> Page:
     """Open the chapter's HTML page and follow its launch button; the lite page."""
-    page.goto(f"{site}/book/{chapter.replace('.ipynb', '.html')}")
+    page.goto(f"{base}/book/{chapter.replace('.ipynb', '.html')}")
     page.locator(".dropdown-launch-buttons button").click()
     link = page.locator(".dropdown-launch-buttons a", has_text="JupyterLite")
     with page.context.expect_page() as opened:
@@ -345,23 +330,10 @@ def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
     return lite_page
 
 
-def code_cells(chapter: str) -> int:
-    notebook = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))
-    return sum(cell["cell_type"] == "code" for cell in notebook["cells"])
-
-
 def run_all(page: Page, chapter: str) -> None:
     """Run > Run All Cells once the notebook is open; wait until every code cell ran."""
-    # Run All acts on the notebook in focus: wait until all of it is shown and its
-    # kernel has started.
-    expected = code_cells(chapter)
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=expected,
-        timeout=OPEN_TIMEOUT * 1000,
-    )
-    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=OPEN_TIMEOUT * 1000)
-    run_all_cells(page, state_js=JS_RUN_STATE, polling=500)
+    site.wait_for_lite_kernel(page, chapter, OPEN_TIMEOUT)
+    run_all_cells(page, state_js=site.LITE_RUN_STATE, polling=500)
 
 
 def slide_once(page: Page, explorer_name: str) -> None:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import yaml
 from conftest import CODE_WIDTH, ROOT
 from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -43,7 +44,6 @@ from helpers.widgets import (
 )
 from tests.support.site import (
     ANSI,
-    CONFIG,
     NOTEBOOK_PAGES,
     PAGES,
     SCREENSHOTS,
@@ -67,6 +67,7 @@ from tests.support.student_edition import (
     split_page,
 )
 
+CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 # The window in which no code block may scroll sideways, and a phone's.
 READING_VIEWPORT = {"width": 1280, "height": 1000}
 PHONE_VIEWPORT = {"width": 390, "height": 844}

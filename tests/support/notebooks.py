@@ -1,44 +1,41 @@
-"""The book's notebooks: the ones the table of contents lists, and running one.
+"""The notebooks the table of contents lists, and running one in a fresh kernel.
 
 The table of contents has one reader, :func:`editions.student.toc_files`, which the
-editions use as well. Every notebook the tests and the benchmarks execute runs through
-:func:`kernel`: one nbclient client, its kernel started in the notebook's folder.
+editions use too; every notebook the tests and the benchmarks run starts its kernel
+in :func:`kernel`.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from editions.student import ROOT, toc_files
 
-if TYPE_CHECKING:  # both take a second or more to import: load them when used
+if TYPE_CHECKING:  # seconds to import: loaded when a kernel starts
     import nbformat
     from nbclient import NotebookClient
 
-__all__ = ["ROOT", "execute", "kernel", "toc_files", "toc_notebooks"]
+__all__ = ["ROOT", "execute", "isolated_env", "kernel", "toc_files", "toc_notebooks"]
 
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
     """The notebooks that ``root/_toc.yml`` lists, in the book's order."""
-    paths = [root / f"{name}.ipynb" for name in toc_files(root)]
-    return [path for path in paths if path.is_file()]
+    return [p for f in toc_files(root) if (p := root / f"{f}.ipynb").is_file()]
 
 
 @contextmanager
 def kernel(
     nb: nbformat.NotebookNode, folder: Path, timeout: int = 120, quiet: bool = False, **options: Any
 ) -> Iterator[NotebookClient]:
-    """A client for ``nb`` with a fresh kernel whose working directory is ``folder``;
-    run a cell with ``client.execute_cell(cell, index)``. The kernel stops on exit.
-
-    timeout: seconds one cell may take. quiet: the kernel process's own log goes to
-    /dev/null. options: other NotebookClient settings, e.g. ``allow_errors=True``.
-    The kernel is the one the notebook's metadata names (``python3`` by default).
-    """
+    """A client for ``nb`` whose kernel (the one nb's metadata names, python3 by default)
+    runs in ``folder`` until the block ends; ``client.execute_cell(cell, index)`` runs a
+    cell. timeout: seconds per cell; quiet: the kernel's own log goes to /dev/null;
+    options: other NotebookClient settings (``allow_errors=True``, ...)."""
     from nbclient import NotebookClient
 
     client = NotebookClient(
@@ -54,9 +51,24 @@ def kernel(
 
 
 def execute(nb: nbformat.NotebookNode, folder: Path, **settings: Any) -> nbformat.NotebookNode:
-    """Run every code cell of ``nb`` in order, in place, in a fresh kernel (settings as
-    for :func:`kernel`); a failing cell raises nbclient's CellExecutionError."""
+    """Run the code cells of ``nb`` in order, in place, in a fresh :func:`kernel`."""
     with kernel(nb, folder, **settings) as client:
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
     return nb
+
+
+def isolated_env(
+    home: Path, dirs: Mapping[str, str] | None = None, drop: Sequence[str] = ()
+) -> dict[str, str]:
+    """os.environ without the user's Jupyter and IPython setup (every JUPYTER* and
+    IPYTHON* variable, and those in ``drop``): Jupyter's config, data and runtime folders
+    and IPython's, and ``dirs`` (variable -> folder), are made empty under ``home``."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in env.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
+    folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data"}
+    folders |= {"JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython", **(dirs or {})}
+    for var, folder in folders.items():
+        (home / folder).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / folder)
+    return env

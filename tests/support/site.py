@@ -1,22 +1,18 @@
-"""The harness of the browser tests: the built book served on 127.0.0.1, and headless
+"""The browser tests' harness: the book built and served on 127.0.0.1, and headless
 Chromium opening its pages with every request to another host aborted and recorded.
 
-tests/conftest.py registers the fixtures for every test module:
-
-- ``chromium_path``: the system Chromium (a missing one skips, or fails under CI=true);
-- ``build``: the book built once per module, failing on any warning in the log;
-- ``site``: that build served on 127.0.0.1 (a :class:`Server`, which records every
-  request it answers);
-- ``chromium``: one headless Chromium per module, resolving no host but 127.0.0.1.
-
-:func:`open_page` opens a URL in a fresh browser context and gives a :class:`Visit`,
-which holds the page and what went wrong while it loaded.
+Fixtures (registered by tests/conftest.py): ``chromium_path``, the system Chromium;
+``build``, the book built once per module, failing on any warning; ``site``, that
+build served (a :class:`Server` records every request); ``chromium``, one browser per
+module that resolves no host but 127.0.0.1. :func:`open_page` gives a :class:`Visit`;
+:func:`wait_for_lite_kernel` waits for a chapter of the in-browser edition.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -31,7 +27,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -46,7 +41,6 @@ from tests.support.notebooks import ROOT, toc_files
 
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
-CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 VIEWPORT = {"width": 1280, "height": 900}
 #: Every page of the table of contents, root first, as paths without suffix.
 PAGES = toc_files()
@@ -290,3 +284,33 @@ def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
     page.screenshot(path=SCREENSHOTS / f"{name}-full.jpg", full_page=True, quality=70)
+
+
+# --- the in-browser edition -----------------------------------------------------------
+
+#: 'done' once the kernel is idle and every shown prompt is numbered (folded solution
+#: cells show none); 'error: ...' once a cell shows a traceback, which stops Run All.
+LITE_RUN_STATE = """() => {
+  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
+    if (out.textContent.includes('Traceback (most recent call last)')) {
+      return 'error: ' + out.textContent.slice(0, 3000);
+    }
+  }
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim()).filter(p => p);
+  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some(item => item.textContent.includes('| Idle'));
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle ? 'done' : false;
+}"""
+
+
+def wait_for_lite_kernel(page: Page, chapter: str, timeout: float) -> None:
+    """Wait (up to timeout seconds for each step) until the edition shows every code cell
+    of book/``chapter`` and its kernel is idle: Run All acts on the notebook in focus."""
+    cells = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))["cells"]
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
+        arg=sum(cell["cell_type"] == "code" for cell in cells),
+        timeout=timeout * 1000,
+    )
+    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=timeout * 1000)
