@@ -1,61 +1,38 @@
 """Measure the in-browser edition's budgets: Run All per chapter (cold and warm cache),
 the bytes a first visit fetches, and the size of the lite part of the site.
 
-    python benchmarks/lite.py [--chapters 02_activations.ipynb ...]
+    python -m benchmarks.lite [--chapters 02_activations.ipynb ...]
 
-Run it with the project's environment after ``python -m editions``. The site is served
-on 127.0.0.1 and Chromium resolves no other host. For each chapter, a fresh browser
-context (an empty cache) opens the chapter in the edition and runs all cells: that is
-the cold time, and the bytes the server sent for it are the first visit's download
-(the first chapter's figure is the one a reader pays once). Then the same context
-opens the chapter again and runs it: the warm time. Results go to stdout and to
-benchmarks/results/lite.json.
+Run it from the repository's root with the project's environment after ``python -m
+editions``. The site is served on 127.0.0.1 and Chromium resolves no other host. For
+each chapter, a fresh browser context (an empty cache) opens the chapter in the edition
+and runs all cells: that is the cold time, and the bytes the server sent for it are the
+first visit's download (the first chapter's figure is the one a reader pays once). Then
+the same context opens the chapter again and runs it: the warm time. Results go to
+stdout and to benchmarks/results/lite.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import statistics
 import sys
-import threading
 import time
-from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
-RESULTS = ROOT / "benchmarks" / "results" / "lite.json"
+from editions.lite import chapters as lite_chapters
+from tests.support import site
+
+RESULTS = site.ROOT / "benchmarks" / "results" / "lite.json"
 FIRST_VISIT_BUDGET_MB = 45.0
 WARM_RUN_ALL_BUDGET_S = 30.0
-# Every shown prompt numbered (folded solution cells show none) and the kernel idle.
-JS_DONE = """() => {
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-    .map(p => p.textContent.trim()).filter(p => p);
-  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(item => item.textContent.includes('| Idle'));
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle;
-}"""
 
 
-class _Counting(http.server.SimpleHTTPRequestHandler):
-    """Serves the site quietly and adds every answer's file size to the server's count."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = Path(self.translate_path(self.path))
-        if code == 200 and path.is_file():
-            self.server.sent += path.stat().st_size  # type: ignore[attr-defined]
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def code_cells(chapter: str) -> int:
-    notebook = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))
-    return sum(cell["cell_type"] == "code" for cell in notebook["cells"])
+def sent(server: site.Server, start: int) -> int:
+    """Bytes of the files the server answered with 200 since its request number start."""
+    return sum(size for _, status, size in server.requests[start:] if status == 200)
 
 
 def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
@@ -63,45 +40,37 @@ def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
     and of them the seconds until its kernel was ready (Pyodide loaded and started)."""
     start = time.perf_counter()
     page.goto(f"{base}/lite/lab/index.html?path=book/{chapter}")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=code_cells(chapter),
-        timeout=300_000,
-    )
-    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=300_000)
+    site.wait_for_lite_kernel(page, chapter, timeout=300)
     ready = time.perf_counter() - start
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_function(JS_DONE, timeout=600_000, polling=500)
+    state = page.wait_for_function(site.LITE_RUN_STATE, timeout=600_000, polling=500).json_value()
+    if state != "done":
+        raise RuntimeError(f"{chapter}: {state}")
     return time.perf_counter() - start, ready
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    chapters = sorted(p.name for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
-    parser.add_argument("--chapters", nargs="*", default=chapters)
+    parser.add_argument("--chapters", nargs="*", default=[p.name for p in lite_chapters()])
     args = parser.parse_args()
-    lite = SITE / "lite"
+    lite = site.SITE / "lite"
     if not (lite / "jupyter-lite.json").is_file():
         sys.exit(f"{lite} is not built: run python -m editions first")
-    handler = functools.partial(_Counting, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.sent = 0  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    chromium = site.find_chromium()
+    if chromium is None:
+        sys.exit("no Chromium found (install Debian's chromium or set CHROMIUM)")
     rows = {}
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    flags += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", site.OFFLINE]
+    with site.serve(site.SITE) as server, site.launch(chromium, *flags) as browser:
         for chapter in args.chapters:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            server.sent = 0  # type: ignore[attr-defined]
-            cold, cold_ready = open_and_run(page, base, chapter)
-            fetched = server.sent  # type: ignore[attr-defined]
+            start = len(server.requests)
+            cold, cold_ready = open_and_run(page, server.url, chapter)
+            fetched = sent(server, start)
             page.close()
-            warm, warm_ready = open_and_run(context.new_page(), base, chapter)
+            warm, warm_ready = open_and_run(context.new_page(), server.url, chapter)
             context.close()
             rows[chapter] = {
                 "cold_s": cold,
@@ -116,8 +85,6 @@ def main() -> int:
                 f"warm {warm:.1f} s (after {warm_ready:.1f} s), fetched {megabytes:.1f} MB",
                 flush=True,
             )
-        browser.close()
-    server.shutdown()
     size = sum(p.stat().st_size for p in lite.rglob("*") if p.is_file())
     warm_median = statistics.median(r["warm_s"] for r in rows.values())
     first_visit = max(r["first_visit_bytes"] for r in rows.values())

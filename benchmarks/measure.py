@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from tests.support import notebooks
 
 if TYPE_CHECKING:  # nbformat takes seconds to import (jsonschema); load it when used
     import nbformat
@@ -38,22 +38,6 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 
 
 # --- notebooks --------------------------------------------------------------------------
-
-
-def toc_files(root: Path) -> list[str]:
-    """Every file of _toc.yml in order (root first), without suffix, e.g. "book/intro"."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
-    files += [c["file"] for c in toc.get("chapters", [])]
-    return files
-
-
-def toc_notebooks(root: Path) -> list[Path]:
-    """The notebooks the table of contents lists, in order."""
-    paths = [root / f"{f}.ipynb" for f in toc_files(root)]
-    return [p for p in paths if p.is_file()]
 
 
 def imports_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -96,22 +80,13 @@ class NotebookRun:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120) -> NotebookRun:
     """Execute a copy of ``nb`` in a fresh kernel with working directory ``cwd``."""
-    from nbclient import NotebookClient
-
     from editions.kernels import use_ipc_kernels
 
     use_ipc_kernels()  # the transport the book build's kernels use
     work = copy.deepcopy(nb)
-    client = NotebookClient(
-        work,
-        timeout=timeout,
-        kernel_name=work.metadata.get("kernelspec", {}).get("name", "python3"),
-        resources={"metadata": {"path": str(cwd)}},
-        record_timing=True,
-    )
     t0 = time.perf_counter()
     # The kernel's own log lines would drown the progress.
-    client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    notebooks.execute(work, cwd, timeout=timeout, quiet=True, record_timing=True)
     seconds = time.perf_counter() - t0
     return NotebookRun(seconds, cell_durations(work))
 
@@ -242,7 +217,7 @@ _SPHINX_WARNING = re.compile(r"(^|: )WARNING: ")
 
 
 def run_command(
-    cmd: Sequence[str], cwd: Path, tail: int = 5, keep: str | None = None
+    cmd: Sequence[str], cwd: Path, tail: int = 5, keep: str | re.Pattern[str] | None = None
 ) -> CommandRun:
     """Run ``cmd`` in ``cwd`` with this interpreter's bin first on PATH; time it."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -1,8 +1,9 @@
 """Measure every performance budget of the book and print each figure beside its budget.
 
-    python benchmarks/run.py [--runs N] [--skip-build] [--skip-tests] [--markdown]
+    python -m benchmarks.run [--runs N] [--skip-build] [--skip-tests] [--markdown]
 
-Run it with the project's environment (e.g. ``.venv/bin/python``). Measured, in order:
+Run it from the repository's root with the project's environment (e.g.
+``.venv/bin/python``). Measured, in order:
 
 1. each explorer's live redraw: the ipywidgets callback a slider move runs (draw, PNG
    encode, image update), in this process, over every combination of its choices,
@@ -33,16 +34,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import measure
-import pages
-import report
-from report import Row
+from benchmarks import measure, pages, report
+from benchmarks.report import Row
+from tests.support.notebooks import toc_files, toc_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 FLOOR_NOTEBOOK = "book/02_activations.ipynb"
-#: myst-nb's log line for each notebook the build executes.
-EXECUTED = r"Executed notebook in [0-9.]+ seconds"
 
 
 def log(message: str) -> None:
@@ -107,7 +105,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
     """Each notebook's execution time, the kernel floor and the ratio between them."""
     import nbformat
 
-    notebooks = measure.toc_notebooks(ROOT)
+    notebooks = toc_notebooks(ROOT)
     book = ROOT / "book"
     floor_path = ROOT / FLOOR_NOTEBOOK
     if not floor_path.is_file():
@@ -192,16 +190,16 @@ def bench_builds(touch: str | None) -> list[Row]:
         copy = Path(tmp) / "book"
         copied = measure.copy_tracked(ROOT, copy)
         log(f"[build] copied {copied} tracked files to {copy}; cold build ...")
-        cold = measure.run_command(measure.build_command(copy), copy, keep=EXECUTED)
+        cold = measure.run_command(measure.build_command(copy), copy, keep=measure.EXECUTED)
         rows.append(_build_row("cold build (no _build cache)", cold, report.COLD_BUILD_BUDGET_S))
         log(f"[build] cold: {cold.seconds:.1f} s, exit {cold.returncode}")
 
-        chapters = measure.toc_notebooks(copy)
+        chapters = toc_notebooks(copy)
         target = next((p for p in chapters if p.stem == touch), chapters[0])
         if touch and target.stem != touch:
             log(f"[build] no chapter {touch!r}; editing {target.stem}")
         cell = measure.touch_markdown(target)
-        cached = measure.run_command(measure.build_command(copy), copy, keep=EXECUTED)
+        cached = measure.run_command(measure.build_command(copy), copy, keep=measure.EXECUTED)
         rows.append(
             _build_row(
                 f"cached rebuild (one markdown cell of {target.stem} edited)",
@@ -244,7 +242,7 @@ def _build_row(
 def bench_pages(root: Path, source: str) -> list[Row]:
     """Each table-of-contents page's weight, the shared assets and the site's size."""
     site = root / "_build" / "html"
-    names = [f"{f}.html" for f in measure.toc_files(root) if (site / f"{f}.html").is_file()]
+    names = [f"{f}.html" for f in toc_files(root) if (site / f"{f}.html").is_file()]
     if not names:
         return [Row("page weights", None, "bytes", error=f"no built pages in {site}")]
     weights = pages.site_weights(site, names)
@@ -358,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table(rows_from_json(data), preface(data["machine"], data["command"]), args.markdown)
         return 0
 
-    command = shlex.join(["python", "benchmarks/run.py", *(argv or sys.argv[1:])])
+    command = shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])])
     machine = report.machine_info()
     log(report.machine_line(machine))
     rows = bench_explorers()

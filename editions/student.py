@@ -342,10 +342,11 @@ def student_notebook(path: Path, number: int | None = None) -> dict:
     return student
 
 
-def chapters() -> list[Path]:
-    """The chapter notebooks, in the order of ``_toc.yml``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files: list[str] = []
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every page of ``root/_toc.yml`` in reading order, its root first, as paths without
+    suffix (``"book/intro"``). The project's one reader of the table of contents."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files: list[str] = [toc["root"]]
 
     def collect(entries: list[dict]) -> None:
         for entry in entries:
@@ -353,7 +354,13 @@ def chapters() -> list[Path]:
                 files.append(entry["file"])
             collect(entry.get("chapters", []) + entry.get("sections", []))
 
-    collect(toc.get("parts", []))
+    collect(toc.get("parts", []) + toc.get("chapters", []))
+    return files
+
+
+def chapters() -> list[Path]:
+    """The chapter notebooks, in the order of ``_toc.yml``."""
+    files = toc_files()[1:]
     return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").is_file()]
 
 

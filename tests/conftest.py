@@ -1,9 +1,8 @@
-"""Shared fixtures: a seeded generator, the repository's paths, and the browser."""
+"""Shared fixtures: a seeded generator and the repository's paths; the browser's and
+the built site's fixtures come from tests/support/site.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import numpy as np
 import pytest
 
 from editions.kernels import use_ipc_kernels
+
+pytest_plugins = ["tests.support.site"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -28,25 +29,3 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
-
-
-def _find_chromium() -> str | None:
-    """The system Chromium: $CHROMIUM, else chromium / chromium-browser on PATH."""
-    candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser"]
-    for name in filter(None, candidates):
-        path = shutil.which(name) or (name if Path(name).is_file() else None)
-        if path:
-            return path
-    return None
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    """Path of the Chromium the browser tests drive; a missing one fails under CI=true."""
-    path = _find_chromium()
-    if path is None:
-        message = "no Chromium found (install Debian's chromium or set CHROMIUM)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message + "; CI=true requires the browser tests to run")
-        pytest.skip(message)
-    return path

@@ -1,40 +1,24 @@
 """The benchmark's pure parts: table formatting, budget marks, page weights, sweeps.
 
-Nothing here times anything; the benchmark itself is ``benchmarks/run.py``.
+Nothing here times anything; the benchmark itself is ``python -m benchmarks.run``.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 from conftest import ROOT
 
-BENCH = ROOT / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    """Import benchmarks/<name>.py under a private module name."""
-    spec = importlib.util.spec_from_file_location(f"_nnfb_bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-report = _load("report")
-pages = _load("pages")
-measure = _load("measure")
-Row = report.Row
-
+from benchmarks import measure, pages, report
+from benchmarks.report import Row
+from tests.support.notebooks import toc_files, toc_notebooks
 
 # --- report -----------------------------------------------------------------------------
 
@@ -307,9 +291,9 @@ def test_toc_files_and_notebooks(tmp_path):
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
     nbformat.write(_notebook(), tmp_path / "book" / "01_a.ipynb")
     (tmp_path / "book" / "notes.md").write_text("# Notes\n")
-    assert measure.toc_files(tmp_path) == ["book/intro", "book/01_a", "book/notes"]
-    assert measure.toc_notebooks(tmp_path) == [tmp_path / "book" / "01_a.ipynb"]
-    assert measure.toc_files(ROOT)[0] == "book/intro"
+    assert toc_files(tmp_path) == ["book/intro", "book/01_a", "book/notes"]
+    assert toc_notebooks(tmp_path) == [tmp_path / "book" / "01_a.ipynb"]
+    assert toc_files(ROOT)[0] == "book/intro"
 
 
 def test_run_command_counts_sphinx_warnings_and_keeps_lines(tmp_path):
@@ -342,16 +326,16 @@ def test_build_command_is_the_documented_one():
 
 
 def test_run_prints_an_earlier_results_file(tmp_path):
-    data = report.results_json(_rows(), MACHINE, command="python benchmarks/run.py")
+    data = report.results_json(_rows(), MACHINE, command="python -m benchmarks.run")
     path = tmp_path / "latest.json"
     path.write_text(json.dumps(data))
-    cmd = [sys.executable, str(BENCH / "run.py"), "--from-json", str(path)]
-    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    heading = report.machine_line(MACHINE) + " Command: `python benchmarks/run.py`."
+    cmd = [sys.executable, "-m", "benchmarks.run", "--from-json", str(path)]
+    text = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    heading = report.machine_line(MACHINE) + " Command: `python -m benchmarks.run`."
     assert text.startswith(heading + "\n")
     assert "over budget: execute 01_a" in text
     markdown = subprocess.run(
-        [*cmd, "--markdown"], capture_output=True, text=True, check=True
+        [*cmd, "--markdown"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert markdown.startswith(heading + "\n\n| figure | value | budget |  |")
     assert "| **OVER** |" in markdown

@@ -19,42 +19,26 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _prose import built_prose_values, strip_quotes
 from conftest import ROOT
 
-RUNNER = Path(__file__).with_name("_live_run_notebooks.py")
-#: Variables that would let the fresh environment see the test environment or the
-#: user's Jupyter and IPython setup.
+from tests.support.notebooks import isolated_env, toc_notebooks
+from tests.support.prose import built_prose_values, strip_quotes
+
+#: The runner the fresh environment executes (python -m, from the repository's root).
+RUNNER = "tests.support.run_notebooks"
+#: Variables that would let the fresh environment see the test environment.
 _LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX", "MPLBACKEND")
-_LEAKY_PREFIXES = ("JUPYTER", "IPYTHON")
 
 
 def _config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
 
-def toc_notebooks() -> list[Path]:
-    """Every notebook that _toc.yml lists, in the book's order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
-
-
 def fresh_env(venv: Path, home: Path) -> dict[str, str]:
     """os.environ as if only ``venv`` were active, with empty Jupyter and IPython
     configuration in ``home``."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in _LEAKY and not k.startswith(_LEAKY_PREFIXES)
-    }
+    env = isolated_env(home, drop=_LEAKY)
     env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
-    for var, sub in [
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_DATA_DIR", "data"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ]:
-        (home / sub).mkdir(parents=True, exist_ok=True)
-        env[var] = str(home / sub)
     return env
 
 
@@ -118,7 +102,7 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     notebooks = [str(p.relative_to(ROOT)) for p in toc_notebooks()]
     start = time.perf_counter()
     run = subprocess.run(
-        [str(venv / "bin" / "python"), str(RUNNER), "--save", str(executed), *notebooks],
+        [str(venv / "bin" / "python"), "-m", RUNNER, "--save", str(executed), *notebooks],
         cwd=ROOT,
         env=env,
         capture_output=True,

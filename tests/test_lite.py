@@ -13,15 +13,12 @@ Screenshots go to tests/screenshots/lite/ (ignored by git).
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -29,19 +26,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from _prose import round_off_scale
 from conftest import ROOT
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
 from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 
 from editions import lite
 from editions.live import PLACEHOLDER
 from helpers import widgets
+from tests.support import site
+from tests.support.prose import round_off_scale
 
-SITE = ROOT / "_build" / "html"
-LITE = SITE / "lite"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots" / "lite"
+LITE = site.SITE / "lite"
+SCREENSHOTS = site.SCREENSHOTS / "lite"
 CHAPTERS = [p.name for p in lite.chapters()]
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
@@ -51,20 +48,6 @@ RAW_MYST = re.compile(
     r"\{[a-z][\w:-]*\}`|^\s*(?:```|:::)\s*\{[\w-]+\}|^\s*:(?:class|label|name):|^\s*\([\w-]+\)=\s*$",
     flags=re.M,
 )
-# Done when the kernel is idle and every shown prompt is numbered (folded solution cells
-# show no prompt); an error stops Run All, so a traceback ends the wait.
-JS_RUN_STATE = """() => {
-  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
-    if (out.textContent.includes('Traceback (most recent call last)')) {
-      return 'error: ' + out.textContent.slice(0, 3000);
-    }
-  }
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-    .map(p => p.textContent.trim()).filter(p => p);
-  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(item => item.textContent.includes('| Idle'));
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle ? 'done' : false;
-}"""
 JS_MARKDOWN = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
   .map(cell => (cell.querySelector('.jp-RenderedMarkdown, .myst') || cell).innerText)"""
 
@@ -312,49 +295,32 @@ def test_round_off_scale_picks_out_tiny_numbers_only():
 # --- the browser ----------------------------------------------------------------------
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A copy of the built site (safe from a rebuild meanwhile) served on 127.0.0.1."""
     _lite_config()
     for chapter in CHAPTERS:
-        page = SITE / "book" / chapter.replace(".ipynb", ".html")
+        page = site.SITE / "book" / chapter.replace(".ipynb", ".html")
         if not page.is_file():
             pytest.fail(f"{page} is missing: build the site first (python -m editions)")
     copy = tmp_path_factory.mktemp("site") / "html"
-    shutil.copytree(SITE, copy)
-    handler = functools.partial(_Quiet, directory=str(copy))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    shutil.copytree(site.SITE, copy)
+    with site.serve(copy) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """Headless Chromium that can resolve no host but 127.0.0.1."""
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    args += ["--disable-component-update", "--no-first-run", "--disable-sync"]
-    args += ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    args += ["--disable-component-update", "--no-first-run", "--disable-sync", site.OFFLINE]
+    with site.launch(chromium_path, *args) as browser:
+        yield browser
 
 
-def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
+def launch_from_chapter_page(page: Page, base: str, chapter: str) -> Page:
     """Open the chapter's HTML page and follow its launch button; the lite page."""
-    page.goto(f"{site}/book/{chapter.replace('.ipynb', '.html')}")
+    page.goto(f"{base}/book/{chapter.replace('.ipynb', '.html')}")
     page.locator(".dropdown-launch-buttons button").click()
     link = page.locator(".dropdown-launch-buttons a", has_text="JupyterLite")
     with page.context.expect_page() as opened:
@@ -364,23 +330,10 @@ def launch_from_chapter_page(page: Page, site: str, chapter: str) -> Page:
     return lite_page
 
 
-def code_cells(chapter: str) -> int:
-    notebook = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))
-    return sum(cell["cell_type"] == "code" for cell in notebook["cells"])
-
-
 def run_all(page: Page, chapter: str) -> None:
     """Run > Run All Cells once the notebook is open; wait until every code cell ran."""
-    # Run All acts on the notebook in focus: wait until all of it is shown and its
-    # kernel has started.
-    expected = code_cells(chapter)
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=expected,
-        timeout=OPEN_TIMEOUT * 1000,
-    )
-    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=OPEN_TIMEOUT * 1000)
-    run_all_cells(page, state_js=JS_RUN_STATE, polling=500)
+    site.wait_for_lite_kernel(page, chapter, OPEN_TIMEOUT)
+    run_all_cells(page, state_js=site.LITE_RUN_STATE, polling=500)
 
 
 def slide_once(page: Page, explorer_name: str) -> None:
@@ -415,7 +368,7 @@ EXPLORER_NAMES = {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser_offline(browser: Browser, site: str, chapter: str):
+def test_chapter_runs_in_the_browser_offline(browser: Browser, lite_site: str, chapter: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
 
@@ -435,7 +388,7 @@ def test_chapter_runs_in_the_browser_offline(browser: Browser, site: str, chapte
     try:
         page = context.new_page()
         start = time.perf_counter()
-        lite_page = launch_from_chapter_page(page, site, chapter)
+        lite_page = launch_from_chapter_page(page, lite_site, chapter)
         run_all(lite_page, chapter)
         timings["open + run all"] = time.perf_counter() - start
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import secrets
 import socket
@@ -30,13 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _prose import built_prose_values, raw_myst
 from conftest import BOOK, ROOT
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import widgets
 from helpers.widgets import Choice, Explorer, Slider
+from tests.support.notebooks import isolated_env
+from tests.support.prose import built_prose_values, raw_myst
+from tests.support.site import in_ci, launch
 
 BIN = Path(sys.executable).parent
 #: frontend -> (jupyter subcommand, the page that opens a notebook)
@@ -177,25 +178,15 @@ def _free_port() -> int:
 
 def _isolated_env(home: Path) -> dict[str, str]:
     """os.environ without the user's Jupyter and IPython setup; ours is written to ``home``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
-    dirs = {
-        "JUPYTER_CONFIG_DIR": home / "config",
-        "JUPYTER_DATA_DIR": home / "data",
-        "JUPYTER_RUNTIME_DIR": home / "runtime",
-        "JUPYTERLAB_SETTINGS_DIR": home / "config" / "lab" / "user-settings",
-        "JUPYTERLAB_WORKSPACES_DIR": home / "config" / "lab" / "workspaces",
-        "IPYTHONDIR": home / "ipython",
-    }
-    for var, path in dirs.items():
-        path.mkdir(parents=True, exist_ok=True)
-        env[var] = str(path)
-    settings = dirs["JUPYTERLAB_SETTINGS_DIR"]
+    lab = {"JUPYTERLAB_SETTINGS_DIR": "user-settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}
+    env = isolated_env(home, {var: f"config/lab/{sub}" for var, sub in lab.items()})
+    settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
     for plugin, values in SETTINGS.items():
         file = settings / f"{plugin}.jupyterlab-settings"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(values), encoding="utf-8")
     checkpoints = home / "checkpoints"
-    (dirs["JUPYTER_CONFIG_DIR"] / "jupyter_server_config.py").write_text(
+    (Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.py").write_text(
         SERVER_CONFIG.format(checkpoints=str(checkpoints)), encoding="utf-8"
     )
     return env
@@ -296,12 +287,8 @@ def server(
 @pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless Chromium for the module's tests."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch(chromium_path) as browser:
+        yield browser
 
 
 # --- driving a notebook ---------------------------------------------------------------
@@ -451,7 +438,7 @@ def check_prose(page: Page, chapter: str) -> str:
     expected = HTML_VALUES.get(chapter)
     if expected is None:
         message = f"no built page for {chapter}: build the book first (README command 1)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     # jupyterlab-myst evaluates a cell's expressions after the cell runs: wait for them.

@@ -1,32 +1,26 @@
 """The built HTML book in headless Chromium, with the network blocked.
 
 The book is built once (a warning fails the build) and ``_build/html`` is served on
-127.0.0.1. Chromium opens every page of the table of contents in a context where any
-request to another host is aborted and recorded. Every page must load only the site's
-own files, log no JavaScript error, typeset all its math and show all its images;
-every static explorer must change its figure and its value label when a control
-moves; the search page must find results; and a copy of the site opened from disk
-(file://) must work as well. Screenshots go to tests/screenshots/ (ignored by git),
-with a table of each page's requests, weight, math and images.
+127.0.0.1 (the harness, its fixtures included, is tests/support/site.py). Chromium
+opens every page of the table of contents in a context where any request to another
+host is aborted and recorded. Every page must load only the site's own files, log no
+JavaScript error, typeset all its math and show all its images; every static explorer
+must change its figure and its value label when a control moves; the search page must
+find results; and a copy of the site opened from disk (file://) must work as well.
+Screenshots go to tests/screenshots/ (ignored by git), with a table of each page's
+requests, weight, math and images.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,25 +28,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
-from _student import (
-    html_solution_lines,
-    leaks,
-    normalise,
-    page_text,
-    solution_fragments,
-    split_page,
-)
 from conftest import CODE_WIDTH, ROOT
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Locator,
-    Page,
-    Request,
-    Response,
-    Route,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 from sphinx.search.en import SearchEnglish
 
@@ -65,15 +42,35 @@ from helpers.widgets import (
     gradient_flow_explorer,
     init_explorer,
 )
+from tests.support.site import (
+    ANSI,
+    NOTEBOOK_PAGES,
+    PAGES,
+    SCREENSHOTS,
+    VIEWPORT,
+    Server,
+    Visit,
+    build_problems,
+    from_disk,
+    in_ci,
+    open_page,
+    same_host,
+    screenshot,
+    serve,
+)
+from tests.support.student_edition import (
+    html_solution_lines,
+    leaks,
+    normalise,
+    page_text,
+    solution_fragments,
+    split_page,
+)
 
-SITE = ROOT / "_build" / "html"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-VIEWPORT = {"width": 1280, "height": 900}
 # The window in which no code block may scroll sideways, and a phone's.
 READING_VIEWPORT = {"width": 1280, "height": 1000}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 RAW_MATH = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$")
 WIDGET_TEXT = re.compile(
     r"Loading widget|Error displaying widget|Widget Javascript not detected|"
@@ -90,218 +87,6 @@ EXPLORERS: dict[str, Callable[[], Explorer]] = {
     "initialization": init_explorer,
     "gradient_flow": gradient_flow_explorer,
 }
-
-
-def _toc_pages() -> list[str]:
-    """Every page of _toc.yml, root first, as paths without suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-
-    def files(entries: Sequence[dict[str, Any]]) -> Iterator[str]:
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from files(entry.get("sections", []))
-
-    pages = [toc["root"]]
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        pages += files(part.get("chapters", []))
-    return pages
-
-
-PAGES = _toc_pages()
-NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
-
-
-# --- the build ------------------------------------------------------------------------
-
-
-#: A line of the build log that is a warning or an error of any kind: Sphinx's and
-#: myst-nb's ("WARNING:", "ERROR:"), a kernel's or another logger's ("[IPKernelApp]
-#: WARNING | ..."), Python's warnings ("x.py:3: DeprecationWarning: ...").
-FLAGGED_LINE = re.compile(r"\b(WARNING|ERROR)\b|\b\w*(Warning|Error): |\bwarning: ", re.I)
-
-
-def _build_problems(returncode: int, output: str) -> list[str]:
-    """Why a build's exit code and log are not clean (empty when they are)."""
-    problems = [f"exit code {returncode}"] if returncode else []
-    flagged = [line.strip() for line in output.splitlines() if FLAGGED_LINE.search(line)]
-    return problems + list(dict.fromkeys(flagged))
-
-
-@pytest.fixture(scope="module")
-def build() -> Path:
-    """Build the book once (notebooks come from the execution cache when unchanged).
-
-    ``--all`` re-reads every page, so the warnings of pages that did not change since
-    the last build are reported again instead of hidden by the incremental build.
-    """
-    command = [Path(sys.executable).parent / "jupyter-book", "build", str(ROOT)]
-    command += ["-W", "-n", "--keep-going", "--all"]
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    output = ANSI.sub("", result.stdout + result.stderr)
-    problems = _build_problems(result.returncode, output)
-    if problems:
-        tail = "\n".join(output.splitlines()[-40:])
-        pytest.fail("the book build is not clean:\n" + "\n".join(problems) + "\n...\n" + tail)
-    return SITE
-
-
-# --- serving and opening pages --------------------------------------------------------
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    """An HTTP server that remembers every request: (path, status, bytes)."""
-
-    daemon_threads = True
-
-    def __init__(self, folder: Path) -> None:
-        handler = functools.partial(_Handler, directory=str(folder))
-        super().__init__(("127.0.0.1", 0), handler)
-        self.requests: list[tuple[str, int, int]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the folder quietly and records each answer on the server."""
-
-    server: _Server
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        local = Path(self.translate_path(self.path))
-        size_on_disk = local.stat().st_size if local.is_file() else 0
-        status = int(code) if isinstance(code, int) else 0
-        self.server.requests.append((self.path, status, size_on_disk))
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def _serve(folder: Path) -> Iterator[_Server]:
-    """Serve a folder on a free port of 127.0.0.1 from a thread."""
-    server = _Server(folder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def site(build: Path) -> Iterator[_Server]:
-    """The built site on 127.0.0.1, for the module."""
-    with _serve(build) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def chromium(chromium_path: str) -> Iterator[Browser]:
-    """One headless Chromium for the module; name resolution only for 127.0.0.1."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-        )
-        yield browser
-        browser.close()
-
-
-@dataclass
-class Visit:
-    """One page in its own browser context, and what it did while loading."""
-
-    page: Page
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def problems(self) -> list[str]:
-        return (
-            [f"request to another host: {url}" for url in self.blocked]
-            + [f"failed request: {what}" for what in self.failed]
-            + [f"JavaScript error: {what}" for what in self.errors]
-        )
-
-
-WAIT_FOR_MATHJAX = """async () => {
-  const promise = window.MathJax?.startup?.promise;
-  if (promise) await promise;
-}"""
-
-
-@contextmanager
-def _open(
-    browser: Browser,
-    url: str,
-    allowed: Callable[[str], bool],
-    viewport: dict[str, int] = VIEWPORT,
-    color_scheme: str = "light",
-) -> Iterator[Visit]:
-    """Open url in a fresh context that aborts and records every request not allowed.
-
-    color_scheme: the reader's system preference; the theme starts in auto mode, so
-    "dark" opens the page in the theme's dark mode.
-    """
-    context = browser.new_context(
-        viewport=viewport, service_workers="block", color_scheme=color_scheme
-    )
-    context.set_default_timeout(20_000)
-    visit = Visit(context.new_page())
-
-    def route(intercepted: Route) -> None:
-        if allowed(intercepted.request.url):
-            intercepted.continue_()
-        else:
-            visit.blocked.append(intercepted.request.url)
-            intercepted.abort("blockedbyclient")
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            visit.errors.append(f"{message.text} ({message.location.get('url', '?')})")
-
-    def failed(request: Request) -> None:
-        if request.url not in visit.blocked:
-            visit.failed.append(f"{request.failure} {request.url}")
-
-    def response(response: Response) -> None:
-        if response.status >= 400:
-            visit.failed.append(f"{response.status} {response.url}")
-
-    context.route("**/*", route)
-    visit.page.on("console", console)
-    visit.page.on("pageerror", lambda e: visit.errors.append(f"uncaught {e.name}: {e.message}"))
-    visit.page.on("requestfailed", failed)
-    visit.page.on("response", response)
-    try:
-        visit.page.goto(url, wait_until="load")
-        visit.page.evaluate(WAIT_FOR_MATHJAX)
-        yield visit
-    finally:
-        context.close()
-
-
-def _same_host(base: str) -> Callable[[str], bool]:
-    """Allow the server at base (and inline data:/blob: URLs)."""
-    host = urlsplit(base).netloc
-    return lambda url: url.startswith(("data:", "blob:")) or urlsplit(url).netloc == host
-
-
-def _from_disk(url: str) -> bool:
-    """Allow files on disk (and inline data:/blob: URLs)."""
-    return url.startswith(("file:", "data:", "blob:"))
 
 
 # --- what a page must look like -------------------------------------------------------
@@ -387,13 +172,6 @@ def _inspect(visit: Visit, needs_math: bool) -> tuple[list[str], dict[str, Any]]
         problems.append(f"{state['widgets']} widget placeholder(s) that need a kernel")
     problems += [f"widget message shown: {m}" for m in WIDGET_TEXT.findall(state["visible"])]
     return problems, state
-
-
-def _screenshot(page: Page, name: str) -> None:
-    """The first screen as PNG and the whole page as JPEG (quicker to encode)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
-    page.screenshot(path=SCREENSHOTS / f"{name}-full.jpg", full_page=True, quality=70)
 
 
 def _binder_problems(page: Page, name: str) -> list[str]:
@@ -544,17 +322,17 @@ def test_build_is_clean(build: Path) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("name", PAGES)
 def test_page_is_self_contained(
-    chromium: Browser, site: _Server, figures: dict[str, dict[str, Any]], name: str
+    chromium: Browser, site: Server, figures: dict[str, dict[str, Any]], name: str
 ) -> None:
     """Only the site's own files, no error, all math typeset, all images shown."""
     start = len(site.requests)
-    with _open(chromium, f"{site.url}/{name}.html", _same_host(site.url)) as visit:
+    with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
         problems, state = _inspect(visit, needs_math=name in NOTEBOOK_PAGES)
         if name in NOTEBOOK_PAGES:
             problems += _binder_problems(visit.page, name)
         if name in EXPLORER_PAGES and not state["explorers"]:
             problems.append("the static explorer is missing")
-        _screenshot(visit.page, name.replace("/", "_"))
+        screenshot(visit.page, name.replace("/", "_"))
     served = site.requests[start:]
     problems += [
         f"the site answered {status}: {path}" for path, status, _ in served if status >= 400
@@ -573,7 +351,7 @@ def test_page_is_self_contained(
 @pytest.mark.build
 @pytest.mark.browser
 @pytest.mark.parametrize("name", PAGES)
-def test_code_fits_the_column(chromium: Browser, site: _Server, name: str) -> None:
+def test_code_fits_the_column(chromium: Browser, site: Server, name: str) -> None:
     """At 1280 x 1000 no code block scrolls sideways; at 390 px the page does not.
 
     At a phone's width code blocks scroll inside themselves (78 characters do not
@@ -581,14 +359,14 @@ def test_code_fits_the_column(chromium: Browser, site: _Server, name: str) -> No
     the landing page included, has a top bar above the sidebar and the article.
     """
     url = f"{site.url}/{name}.html"
-    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+    with open_page(chromium, url, same_host(site.url), READING_VIEWPORT) as visit:
         problems = _width_problems(visit.page) + _header_problems(visit.page)
         wide, total = _count_code_blocks(visit.page)
-        _screenshot(visit.page, f"{name.replace('/', '_')}-1280")
-    with _open(chromium, url, _same_host(site.url), PHONE_VIEWPORT) as visit:
+        screenshot(visit.page, f"{name.replace('/', '_')}-1280")
+    with open_page(chromium, url, same_host(site.url), PHONE_VIEWPORT) as visit:
         phone = _width_problems(visit.page)
         problems += [f"at 390 px: {p}" for p in phone if "code input" not in p]
-        _screenshot(visit.page, f"{name.replace('/', '_')}-390")
+        screenshot(visit.page, f"{name.replace('/', '_')}-390")
     summary = f"{name}: {wide} of {total} code blocks scroll sideways at 1280 px"
     assert not problems, summary + "\n" + "\n".join(problems)
 
@@ -710,9 +488,9 @@ EVERY_COMBINATION = """async (root) => {
 @pytest.mark.build
 @pytest.mark.browser
 @pytest.mark.parametrize("name", sorted(EXPLORER_PAGES))
-def test_static_explorer_moves(chromium: Browser, site: _Server, name: str) -> None:
+def test_static_explorer_moves(chromium: Browser, site: Server, name: str) -> None:
     """Every control changes the frame and the label, and every combination has a frame."""
-    with _open(chromium, f"{site.url}/{name}.html", _same_host(site.url)) as visit:
+    with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
         roots = visit.page.locator(".nnfb-static-explorer")
         assert roots.count() >= 1, f"{name}: no static explorer on the page"
         problems: list[str] = []
@@ -732,10 +510,10 @@ def test_static_explorer_moves(chromium: Browser, site: _Server, name: str) -> N
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_search_works_offline(chromium: Browser, site: _Server) -> None:
+def test_search_works_offline(chromium: Browser, site: Server) -> None:
     """The built search index answers a query for a word the book uses."""
     url = f"{site.url}/search.html?q=gradient"
-    with _open(chromium, url, _same_host(site.url)) as visit:
+    with open_page(chromium, url, same_host(site.url)) as visit:
         results = visit.page.locator("#search-results ul.search li")
         try:
             results.first.wait_for(state="attached", timeout=15_000)
@@ -754,7 +532,7 @@ def test_copied_site_works_from_disk(chromium: Browser, build: Path, tmp_path: P
     copy = tmp_path / "site"
     shutil.copytree(build, copy)
     name = "book/02_activations"
-    with _open(chromium, (copy / f"{name}.html").as_uri(), _from_disk) as visit:
+    with open_page(chromium, (copy / f"{name}.html").as_uri(), from_disk) as visit:
         problems, state = _inspect(visit, needs_math=True)
     assert state["math"] > 0 and state["containers"] > 0, "no math typeset from file://"
     assert not problems, f"{name} from file://:\n" + "\n".join(problems)
@@ -768,7 +546,7 @@ ICON = """() => {
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_page_icon_exists(chromium: Browser, site: _Server) -> None:
+def test_page_icon_exists(chromium: Browser, site: Server) -> None:
     """The browser's own request for the page icon succeeds.
 
     Chromium asks for it only without request interception, so this page is opened
@@ -797,22 +575,22 @@ def test_page_icon_exists(chromium: Browser, site: _Server) -> None:
 
 def test_build_log_check_flags_warnings_and_errors() -> None:
     """A warning, an error or a non-zero exit code makes the build unclean."""
-    assert _build_problems(0, "build succeeded.") == []
-    assert _build_problems(0, "book/intro.md:3: WARNING: undefined label: 'nope'")
-    assert _build_problems(0, "book/intro.md:5: ERROR: Unknown directive type.")
-    assert _build_problems(1, "build finished with problems.")
+    assert build_problems(0, "build succeeded.") == []
+    assert build_problems(0, "book/intro.md:3: WARNING: undefined label: 'nope'")
+    assert build_problems(0, "book/intro.md:5: ERROR: Unknown directive type.")
+    assert build_problems(1, "build finished with problems.")
     kernel = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption."
-    assert _build_problems(0, f"Executing: book/01.ipynb\n{kernel}\ndone") == [kernel]
+    assert build_problems(0, f"Executing: book/01.ipynb\n{kernel}\ndone") == [kernel]
     python = "/x/sphinx/util.py:12: RemovedInSphinx80Warning: use y instead"
-    assert _build_problems(0, python) == [python]
-    assert _build_problems(0, "a.py:3: DeprecationWarning: old") == [
+    assert build_problems(0, python) == [python]
+    assert build_problems(0, "a.py:3: DeprecationWarning: old") == [
         "a.py:3: DeprecationWarning: old"
     ]
-    assert _build_problems(0, "Debugger warning: frozen modules") == [
+    assert build_problems(0, "Debugger warning: frozen modules") == [
         "Debugger warning: frozen modules"
     ]
     clean = "reading sources... [100%] book/02_activations\nbuild succeeded.\n"
-    assert _build_problems(0, clean + "Executed notebook in 4.2 seconds\n") == []
+    assert build_problems(0, clean + "Executed notebook in 4.2 seconds\n") == []
 
 
 BROKEN_PAGE = r"""<!doctype html>
@@ -856,9 +634,9 @@ BROKEN_PAGE_PROBLEMS = [
 def test_page_checks_catch_a_broken_page(chromium: Browser, tmp_path: Path) -> None:
     """Each page check reports its fault on a page made to have them all."""
     (tmp_path / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
-    with _serve(tmp_path) as server:
+    with serve(tmp_path) as server:
         url = f"{server.url}/broken.html"
-        with _open(chromium, url, _same_host(server.url)) as visit:
+        with open_page(chromium, url, same_host(server.url)) as visit:
             problems, _ = _inspect(visit, needs_math=True)
             problems += _binder_problems(visit.page, NOTEBOOK_PAGES[0])
     text = "\n".join(problems)
@@ -868,7 +646,7 @@ def test_page_checks_catch_a_broken_page(chromium: Browser, tmp_path: Path) -> N
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_width_check_catches_a_long_line(chromium: Browser, site: _Server) -> None:
+def test_width_check_catches_a_long_line(chromium: Browser, site: Server) -> None:
     """Lines of the chapters' limit fit every code block; a longer one is reported.
 
     Every code block of chapter 4's page (in solutions as well as in the text) is
@@ -885,7 +663,7 @@ def test_width_check_catches_a_long_line(chromium: Browser, site: _Server) -> No
         if (nowrap) el.style.whiteSpace = "pre";
       } }"""
     url = f"{site.url}/{name}.html"
-    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+    with open_page(chromium, url, same_host(site.url), READING_VIEWPORT) as visit:
         blocks = visit.page.locator("div.cell_input pre").count()
         solutions = visit.page.locator(".solution div.cell_input pre").count()
         visit.page.evaluate(fill, ["div.cell_input pre", "x" * width, False])
@@ -906,14 +684,14 @@ def test_width_check_catches_a_long_line(chromium: Browser, site: _Server) -> No
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_header_check_catches_a_top_bar(chromium: Browser, site: _Server) -> None:
+def test_header_check_catches_a_top_bar(chromium: Browser, site: Server) -> None:
     """The landing page passes; with a search bar put back above it, it fails."""
     url = f"{site.url}/{PAGES[0]}.html"
     bar = """() => { const bar = document.createElement("header");
       bar.className = "bd-header"; bar.style.height = "64px";
       bar.innerHTML = '<button class="btn search-button-field">Search</button>';
       document.body.prepend(bar); }"""
-    with _open(chromium, url, _same_host(site.url), READING_VIEWPORT) as visit:
+    with open_page(chromium, url, same_host(site.url), READING_VIEWPORT) as visit:
         clean = _header_problems(visit.page)
         visit.page.evaluate(bar)
         broken = "\n".join(_header_problems(visit.page))
@@ -954,10 +732,10 @@ def test_explorer_checks_catch_a_broken_explorer(chromium: Browser, tmp_path: Pa
     for name, body in pages.items():
         (tmp_path / f"{name}.html").write_text(f"<!doctype html><body>{body}</body>")
     found: dict[str, list[str]] = {}
-    with _serve(tmp_path) as server:
+    with serve(tmp_path) as server:
         for name in pages:
             url = f"{server.url}/{name}.html"
-            with _open(chromium, url, _same_host(server.url)) as visit:
+            with open_page(chromium, url, same_host(server.url)) as visit:
                 root = visit.page.locator(".nnfb-static-explorer")
                 if name != "gap":
                     found[name] = _explorer_problems(root, explorer.controls, explorer)
@@ -989,10 +767,6 @@ AXE_FAILING = ("critical", "serious")
 COLOR_SCHEMES = ("light", "dark")
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe.min.js of the pinned release, installed with npm when not cached yet."""
@@ -1001,7 +775,7 @@ def axe_source() -> str:
         npm = shutil.which("npm")
         if npm is None:
             message = "npm is needed to install axe-core for the accessibility tests"
-            if _in_ci():
+            if in_ci():
                 pytest.fail(message + "; CI=true requires them to run")
             pytest.skip(message)
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
@@ -1063,7 +837,7 @@ def axe_counts() -> Iterator[dict[tuple[str, str], dict[str, int]]]:
 @pytest.mark.parametrize("name", PAGES)
 def test_page_passes_axe(
     chromium: Browser,
-    site: _Server,
+    site: Server,
     axe_source: str,
     axe_counts: dict[tuple[str, str], dict[str, int]],
     name: str,
@@ -1071,7 +845,7 @@ def test_page_passes_axe(
 ) -> None:
     """No critical or serious axe-core violation, in the theme's light and dark modes."""
     url = f"{site.url}/{name}.html"
-    with _open(chromium, url, _same_host(site.url), color_scheme=scheme) as visit:
+    with open_page(chromium, url, same_host(site.url), color_scheme=scheme) as visit:
         theme = visit.page.evaluate("document.documentElement.dataset.theme")
         assert theme == scheme, f"{name}: the page opened in {theme!r} mode, not {scheme!r}"
         violations = _axe_violations(visit.page, axe_source)
@@ -1105,8 +879,8 @@ def test_axe_check_catches_a_broken_page(
 ) -> None:
     """The axe check reports each fault of a page made to have them."""
     (tmp_path / "broken.html").write_text(AXE_BROKEN_PAGE, encoding="utf-8")
-    with _serve(tmp_path) as server:
-        with _open(chromium, f"{server.url}/broken.html", _same_host(server.url)) as visit:
+    with serve(tmp_path) as server:
+        with open_page(chromium, f"{server.url}/broken.html", same_host(server.url)) as visit:
             problems = _axe_problems(_axe_violations(visit.page, axe_source))
     text = "\n".join(problems)
     for rule in ("color-contrast", "image-alt", "aria-required-children", "button-name"):
@@ -1160,12 +934,12 @@ def _figure_audit(page: Page) -> tuple[list[dict[str, str]], list[str]]:
 @pytest.mark.browser
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_every_figure_is_numbered_captioned_cited_and_described(
-    chromium: Browser, site: _Server, name: str
+    chromium: Browser, site: Server, name: str
 ) -> None:
     """Each image of a chapter is a numbered, captioned figure that the prose cites by
     number, with alt text of 15 characters or more that is not a file name (every
     static explorer frame included); and a chapter's numbers are its own, in order."""
-    with _open(chromium, f"{site.url}/{name}.html", _same_host(site.url)) as visit:
+    with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
         figures, problems = _figure_audit(visit.page)
     chapter = NOTEBOOK_PAGES.index(name) + 1
     expected = [f"Figure {chapter}.{k}" for k in range(1, len(figures) + 1)]
@@ -1191,8 +965,8 @@ def test_figure_check_catches_bare_figures(chromium: Browser, tmp_path: Path) ->
     """An image outside a figure, a file-name alt, a short alt, a figure without number
     and a figure nobody cites are all reported."""
     (tmp_path / "broken.html").write_text(FIGURE_BROKEN_PAGE, encoding="utf-8")
-    with _serve(tmp_path) as server:
-        with _open(chromium, f"{server.url}/broken.html", _same_host(server.url)) as visit:
+    with serve(tmp_path) as server:
+        with open_page(chromium, f"{server.url}/broken.html", same_host(server.url)) as visit:
             _, problems = _figure_audit(visit.page)
     text = "\n".join(problems)
     for expected in (
@@ -1211,7 +985,7 @@ def test_figure_check_catches_bare_figures(chromium: Browser, tmp_path: Path) ->
 def student_site(build: Path) -> Path:
     """The student edition, built after the full book, whose environment it reuses."""
     log = ANSI.sub("", student_edition.build(capture=True))
-    problems = _build_problems(0, log)
+    problems = build_problems(0, log)
     if problems:
         pytest.fail("the student build is not clean:\n" + "\n".join(problems))
     return build / "student"

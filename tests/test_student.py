@@ -13,10 +13,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _student import leaks, normalise, round_trip, solution_fragments
 from conftest import ROOT
 
 from editions import student
+from tests.support.student_edition import leaks, normalise, round_trip, solution_fragments
 
 CHAPTERS = student.chapters()
 IDS = [path.stem for path in CHAPTERS]

@@ -1,9 +1,10 @@
 """Execute notebooks top to bottom with nbclient, each in its own folder, and report.
 
-Run by tests/test_binder.py with the python of a fresh environment:
-``python _live_run_notebooks.py [--save DIR] NOTEBOOK...``. The prose's inline
-expressions are evaluated where a live notebook evaluates them. With ``--save`` each executed
-notebook is written to DIR under its own file name. It prints one JSON object per line:
+Run by tests/test_binder.py with the python of a fresh environment, from the
+repository's root: ``python -m tests.support.run_notebooks [--save DIR] NOTEBOOK...``.
+The prose's inline expressions are evaluated where a live notebook evaluates them. With
+``--save`` each executed notebook is written to DIR under its own file name. It prints
+one JSON object per line:
 first ``{"kernel": sys.executable of the kernel}``, then for each notebook
 ``{"notebook", "seconds", "error"}``, where error is None or the failing cell's report.
 """
@@ -17,11 +18,11 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbclient.util import run_sync
 
-KERNEL = "python3"
+from tests.support.notebooks import kernel
+
 TIMEOUT = 600  # seconds for one cell
 
 
@@ -32,14 +33,7 @@ def _run(nb: nbformat.NotebookNode, folder: Path) -> None:
     """Run the code cells in order; after the code above each Markdown cell, evaluate
     that cell's inline expressions as jupyterlab-myst does (execute_request
     user_expressions) and store the results in its ``user_expressions`` metadata."""
-    client = NotebookClient(
-        nb,
-        kernel_name=KERNEL,
-        timeout=TIMEOUT,
-        startup_timeout=60,
-        resources={"metadata": {"path": str(folder)}},
-    )
-    with client.setup_kernel():
+    with kernel(nb, folder, timeout=TIMEOUT) as client:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
                 client.execute_cell(cell, index)

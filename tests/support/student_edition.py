@@ -2,7 +2,7 @@
 
 ``round_trip`` runs a student notebook in one kernel: the untouched stubs and their
 checks first, then each solution put back and its check again. It can also be run by
-hand: ``python tests/_student.py book/01_neural_networks.ipynb``.
+hand: ``python -m tests.support.student_edition book/01_neural_networks.ipynb``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from editions import student
+from tests.support.notebooks import kernel
 
 
 @dataclass
@@ -63,16 +63,9 @@ def round_trip(chapter: Path, timeout: int = 120, reseed: int | None = None) -> 
     """
     notebook = nbformat.reads(student.dumps(student.student_notebook(chapter)), as_version=4)
     solutions = {s.label: s for s in student.solutions(chapter)}
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(chapter.parent)}},
-    )
     outcomes: dict[str, Outcome] = {}
     checks: dict[str, dict] = {}
-    with client.setup_kernel():
+    with kernel(notebook, chapter.parent, timeout=timeout, allow_errors=True) as client:
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue
