@@ -372,7 +372,7 @@ def test_chapter_runs_in_the_browser_offline(browser: Browser, lite_site: str, c
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
 
-    def only_local(route):  # noqa: ANN001 - Playwright's Route
+    def only_local(route):  # a Playwright Route
         if urlsplit(route.request.url).hostname == "127.0.0.1":
             route.continue_()
         else:

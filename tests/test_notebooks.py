@@ -16,19 +16,12 @@ import yaml
 from conftest import BOOK, CODE_WIDTH, ROOT
 
 import helpers
+from tests.support.notebooks import toc_files
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 PAGES = sorted(BOOK.glob("*.md"))
 # The longest code cell a chapter may hold, in lines (CONTRIBUTING.md, point 3).
 CELL_LINES = 25
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
-    return files
 
 
 def _cells(path: Path) -> list[dict]:
@@ -91,7 +84,7 @@ def test_committed_without_outputs(path):
 
 
 def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
-    listed = set(_toc_files())
+    listed = set(toc_files())
     on_disk = {f"book/{p.stem}" for p in NOTEBOOKS + PAGES}
     assert on_disk - listed == set(), f"pages missing from _toc.yml: {sorted(on_disk - listed)}"
     assert listed - on_disk == set(), f"_toc.yml lists missing pages: {sorted(listed - on_disk)}"
