@@ -6,7 +6,8 @@ of each:
 - :func:`mlp` builds every fully connected network of the book, from a list of widths;
 - :func:`train` runs every training loop of the book (chapter 1 writes its loop out,
   because there the loop is the lesson);
-- :func:`gradient_profile` summarises one forward and backward pass per layer.
+- :func:`gradient_profile` and :func:`activation_profile` summarise one forward and
+  backward pass per layer.
 
 What a network *measures* is in :mod:`helpers.probes`; the explorers in
 :mod:`helpers.widgets` only draw what these functions return.
@@ -407,8 +408,7 @@ def train(
         best_val, history.best_epoch = history.val_loss[0], 0
     if patience is not None:
         best_params = {k: v.copy() for k, v in model.params.items()}
-    assert epochs is not None
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, (epochs or 0) + 1):  # epochs is set: steps is None
         model.train()
         if gen is None:
             batches: list[Any] = [np.arange(n)]  # full batch: the order cannot matter
@@ -467,3 +467,37 @@ def gradient_profile(model: layers.Sequential, x: Array, y: Array) -> GradientPr
     act_norms = np.array([np.linalg.norm(g) for g in tr.grads_out[:-1] if g is not None])
     weight_norms = np.array(probes.grad_norms_per_layer(model))
     return GradientProfile(loss, weight_norms, act_norms)
+
+
+@dataclass
+class ActivationProfile:
+    """One forward and backward pass of a flat stack of hidden layers, per layer.
+
+    pre[l]: z^(l+1), the output of layer l + 1's Linear, (N, M_{l+1}).
+    activations[l]: a^(l+1), that layer's output, (N, M_{l+1}).
+    gradients[l]: dL/da^(l+1), same shape (None without an upstream gradient).
+    """
+
+    pre: list[Array]
+    activations: list[Array]
+    gradients: list[Array | None]
+
+
+def activation_profile(
+    model: layers.Sequential, x: Array, upstream: Array | None = None
+) -> ActivationProfile:
+    """Run a flat stack, ``mlp(widths, ..., head=False)`` without norm or dropout, on
+    x: (N, M_0); with ``upstream``: (N, M_L), backpropagate L = sum(a^(L) * upstream)
+    too. Returns each layer's pre-activations, activations and their gradients."""
+    if not isinstance(model, layers.Sequential):
+        raise ArgumentTypeError(f"model must be a Sequential, got {type(model).__name__}")
+    pairs = list(zip(model.layers[::2], model.layers[1::2], strict=False))
+    if len(model.layers) % 2 or not all(
+        isinstance(lin, layers.Linear) and not isinstance(act, layers.Linear) for lin, act in pairs
+    ):
+        raise ValueError(
+            f"model must alternate Linear and activation layers, as mlp(..., head=False) "
+            f"builds them, got {model!r}"
+        )
+    tr = probes.trace(model, x, upstream)
+    return ActivationProfile(tr.outputs[0::2], tr.outputs[1::2], tr.grads_out[1::2])

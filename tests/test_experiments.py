@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import clipping, layers, losses, norm, probes
+from helpers import clipping, experiments, layers, losses, norm, probes
 from helpers.experiments import Adam, History, evaluate, gradient_profile, mlp, train
 from helpers.regularization import Penalty, soft_threshold
 
@@ -417,3 +417,23 @@ def test_gradient_profile_matches_the_trace(rng):
     )
     np.testing.assert_allclose(profile.weight_grad_norms, probes.grad_norms_per_layer(net))
     assert profile.weight_grad_norms.shape == (3,)
+
+
+def test_activation_profile_is_the_trace_of_each_layer(rng):
+    net = mlp([5, 4, 3], "tanh", rng, bias=False, head=False)
+    x, upstream = rng.standard_normal((6, 5)), rng.standard_normal((6, 3))
+    profile = experiments.activation_profile(net, x, upstream)
+    z1 = x @ net[0].params["W"]
+    a1 = np.tanh(z1)
+    z2 = a1 @ net[2].params["W"]
+    np.testing.assert_array_equal(profile.pre[0], z1)
+    np.testing.assert_allclose(profile.activations[1], np.tanh(z2), rtol=1e-15)
+    np.testing.assert_array_equal(profile.gradients[1], upstream)  # L = sum(a2 * upstream)
+    delta2 = upstream * (1 - np.tanh(z2) ** 2)
+    np.testing.assert_allclose(profile.gradients[0], delta2 @ net[2].params["W"].T, rtol=1e-12)
+    forward_only = experiments.activation_profile(net, x)
+    assert forward_only.gradients == [None, None]
+    with pytest.raises(ValueError, match="alternate Linear and activation"):
+        experiments.activation_profile(mlp([5, 4, 3], "tanh", rng), x)
+    with pytest.raises(TypeError, match="Sequential"):
+        experiments.activation_profile(net[0], x)

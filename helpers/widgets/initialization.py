@@ -8,9 +8,10 @@ layer's histogram of log10 |dL/da|, the gradient arriving at the layer's output 
 upstream gradient of standard normal entries.
 
 The network is :func:`helpers.experiments.mlp` (no biases, every layer hidden) with
-the weights of a :mod:`helpers.init` scheme, and :func:`helpers.probes.trace` runs it
-forward and backward. The scheme control picks the init scheme; ``scale`` is its
-argument, so the weights of layer l have the standard deviation
+the weights of a :mod:`helpers.init` scheme, and
+:func:`helpers.experiments.activation_profile` runs it forward and backward. The
+scheme control picks the init scheme; ``scale`` is its argument, so the weights of
+layer l have the standard deviation
 
 - scheme "fixed":  ``normal`` with std = scale;
 - scheme "xavier": ``xavier_normal`` with gain = scale, scale * sqrt(2 / (M_{l-1} + M_l));
@@ -129,15 +130,13 @@ def live_pass(activation: str, scheme: str, scale: float) -> tuple[list[Array], 
     g[l] = dL/da[l], same shape, for L = sum(a[-1] * G).
     """
     X, model, G = live_sample(activation, scheme, scale)
-    # Rows do not interact, so tracing the sample in row blocks gives the same values.
-    traces = [
-        probes.trace(model, X[i : i + _BLOCK_ROWS], G[i : i + _BLOCK_ROWS])
+    # Rows do not interact, so profiling the sample in row blocks gives the same values.
+    blocks = [
+        experiments.activation_profile(model, X[i : i + _BLOCK_ROWS], G[i : i + _BLOCK_ROWS])
         for i in range(0, LIVE_ROWS, _BLOCK_ROWS)
     ]
-    # model[2l - 2] is the Linear of layer l and model[2l - 1] its activation, a^(l)
-    layer_outputs = range(1, len(model), 2)
-    acts = [np.concatenate([tr.outputs[k] for tr in traces]) for k in layer_outputs]
-    grads = [np.concatenate([tr.grads_out[k] for tr in traces]) for k in layer_outputs]
+    acts = [np.concatenate([b.activations[k] for b in blocks]) for k in range(NUM_LAYERS)]
+    grads = [np.concatenate([b.gradients[k] for b in blocks]) for k in range(NUM_LAYERS)]
     return acts, grads
 
 
