@@ -789,7 +789,13 @@ def axe_source() -> str:
     return script.read_text(encoding="utf-8")
 
 
+# The theme's buttons fade their colours in as the page opens in dark mode (Bootstrap's
+# .btn transitions); axe-core measures what is on screen, so the run waits for every
+# finite animation to end first, or a half-faded button reads as low contrast.
 AXE_RUN = """async (tags) => {
+  const finite = document.getAnimations().filter(
+    (a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.all(finite.map((a) => a.finished.catch(() => null)));
   const result = await axe.run(document, {
     runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
   });
