@@ -25,7 +25,7 @@ NUM_POINTS = 401
 
 
 def _build(fig: Figure) -> dict[str, Any]:
-    ax_f, ax_g = fig.subplots(1, 2)
+    ax_f, ax_g = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     art: dict[str, Any] = {"axes": (ax_f, ax_g), "bands": [None, None]}
     x = np.linspace(-1, 1, NUM_POINTS)
     for k, (ax, what) in enumerate(((ax_f, "f(x)"), (ax_g, "f'(x)"))):

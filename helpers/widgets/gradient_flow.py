@@ -39,7 +39,7 @@ N_SAMPLES = 32
 def _build(fig: Figure) -> dict[str, Any]:
     # Room on the left for "1e-12" tick labels and on the right for the legend.
     fig.subplots_adjust(left=0.1, right=0.76)
-    ax = fig.subplots()
+    ax = fig.add_subplot()
     (weights,) = ax.plot(
         [1, 2], [1, 1], "o-", ms=3, lw=1.8, color=plots.COLORS[0], label="weights\n||dL/dW^(l)||"
     )

@@ -143,7 +143,7 @@ def live_pass(activation: str, scheme: str, scale: float) -> tuple[list[Array], 
 def _build(fig: Figure) -> dict[str, Any]:
     # Few text objects on purpose: drawing text is most of the cost of a frame.
     # No sharey: sharing makes every label placement measure the sibling's tick labels.
-    ax_a, ax_g = fig.subplots(1, 2)
+    ax_a, ax_g = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     fig.subplots_adjust(left=0.15, right=0.98, top=0.83, bottom=0.13, wspace=0.12)
     colors = colormaps["viridis"](np.linspace(0.0, 0.85, NUM_LAYERS))
     art: dict[str, Any] = {"axes": (ax_a, ax_g), "lines": ([], [])}
