@@ -23,7 +23,7 @@ from jupyter_client.provisioning import KernelProvisionerFactory
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from packaging.version import Version
 
-from editions.kernels import NAME, use_ipc_kernels
+from editions.kernels import BLAS_THREADS, NAME, use_ipc_kernels
 
 TCP_WARNING = "Kernel is running over TCP without encryption"
 
@@ -36,7 +36,7 @@ class KernelRun:
     output: str  # what the cell printed
 
 
-def _run_kernel(provisioner: str, tmp_path: Path) -> KernelRun:
+def _run_kernel(provisioner: str, tmp_path: Path, code: str = "print(6 * 7)") -> KernelRun:
     """Start a kernel with ``provisioner``, run one cell, shut it down."""
     factory = KernelProvisionerFactory.instance()
     before = factory.default_provisioner_name
@@ -52,7 +52,7 @@ def _run_kernel(provisioner: str, tmp_path: Path) -> KernelRun:
             try:
                 kc.wait_for_ready(timeout=60)
                 kc.execute_interactive(
-                    "print(6 * 7)",
+                    code,
                     timeout=60,
                     output_hook=lambda msg: outputs.append(msg["content"].get("text", "")),
                 )
@@ -85,6 +85,29 @@ def test_a_build_kernel_uses_ipc_and_logs_no_warning(tmp_path: Path):
     assert not socket_dir.exists(), f"{socket_dir} was left behind"
     flagged = [line for line in run.stderr.splitlines() if "WARNING" in line.upper()]
     assert not flagged, "the kernel logged:\n" + "\n".join(flagged)
+
+
+SHOW_BLAS_THREADS = f"import os; print([os.environ.get(n) for n in {sorted(BLAS_THREADS)!r}])"
+
+
+@pytest.mark.parametrize("provisioner", [NAME, "local-provisioner"])
+def test_a_build_kernel_runs_one_blas_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provisioner: str
+):
+    """The build's kernels get one BLAS thread; the stock provisioner (the control)
+    passes the environment on as it is."""
+    for name in BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    run = _run_kernel(provisioner, tmp_path, SHOW_BLAS_THREADS)
+    expected = ["1"] * len(BLAS_THREADS) if provisioner == NAME else [None] * len(BLAS_THREADS)
+    assert run.output.strip() == repr(expected), run
+
+
+def test_a_thread_count_the_caller_sets_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in BLAS_THREADS:
+        monkeypatch.setenv(name, "2")
+    run = _run_kernel(NAME, tmp_path, SHOW_BLAS_THREADS)
+    assert run.output.strip() == repr(["2"] * len(BLAS_THREADS)), run
 
 
 @pytest.mark.skipif(
