@@ -198,6 +198,7 @@ def test_a_notebook_with_shared_cells_splits_cleanly(tmp_path: Path):
 # --- the round trip: each chapter once, stubs then solutions ---------------------------
 
 
+@pytest.mark.slow  # runs every chapter's exercises twice
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_checks_fail_clearly_on_stubs_and_pass_with_the_solution(chapter: Path):
     """Each check fails in a sentence on its stub and passes with its solution put back.
