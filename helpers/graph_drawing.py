@@ -147,7 +147,9 @@ def draw_graph(ax: Axes, root: Var, show: str = "value") -> dict[Var, tuple[int,
                     "shrinkA": 1,
                     "shrinkB": 1,
                 },
-                zorder=2,
+                # Drawn after the boxes: a box sizes its patch when it draws, and an
+                # arrow is cut at the patches it joins, so it must come second.
+                zorder=4,
             )
     n_cols = 1 + max(col for col, _ in positions.values())
     n_rows = 1 + max(row for _, row in positions.values())

@@ -3,7 +3,8 @@
 ``figure`` opens a pyplot figure for a notebook cell; ``canvas`` opens a figure that is
 never shown, for rendering explorer frames to PNG; ``finish`` labels an axis and
 refuses to leave a figure without a title or axis labels. ``show_at_figure_size``,
-called once at the top of a chapter, shows its figures as they were laid out.
+called once at the top of a chapter, shows its figures as they were laid out, each
+drawn once.
 """
 
 from __future__ import annotations
@@ -88,14 +89,24 @@ def figure(
 
 
 def show_at_figure_size() -> None:
-    """Show this notebook's figures at the size they were made, uncropped.
+    """Show this notebook's figures at the size they were made, each drawn once.
 
-    IPython's inline backend crops every figure it shows to the extent of what is
-    drawn (``bbox_inches="tight"``), and finding that extent takes a full extra draw:
-    about a third of the time a figure takes to appear. The book's figures lay
-    themselves out (:func:`figure` uses constrained layout, which keeps titles,
-    labels and legends inside the figure), so the crop only costs time. This switches
-    it off for the current kernel. Outside IPython's inline backend it does nothing.
+    By default, three things make IPython's inline backend draw a figure up to three
+    times before it appears, and this switches all three off for the current kernel:
+
+    - it crops every figure to the extent of what is drawn (``bbox_inches="tight"``),
+      and finding that extent takes a full draw. The book's figures lay themselves out
+      (:func:`figure` uses constrained layout, which keeps titles, labels and legends
+      inside the figure), so the crop only costs time;
+    - after each cell, pyplot redraws every figure changed since its last draw (its
+      ``post_execute`` hook), and then the backend draws the same figures again to
+      show them. The backend closes them once shown, so the first draw is never seen;
+    - matplotlib's ``print_figure`` lays out a constrained-layout figure in a draw of
+      its own before the draw that renders it. :func:`figure_png`, which IPython then
+      uses for figures, lays out and renders in the same draw, and gives the same
+      bytes.
+
+    Outside IPython's inline backend it does nothing.
     """
     try:
         from IPython import get_ipython
@@ -111,8 +122,48 @@ def show_at_figure_size() -> None:
     # instead runs a handler that traitlets reports as deprecated.)
     # traitlets types the dict by its default, {"bbox_inches": "tight"}; None is valid.
     config.print_figure_kwargs["bbox_inches"] = None  # type: ignore[assignment]
-    if config.shell is not None:  # the backend has started: update its formatters
-        select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
+    if config.shell is None:  # the backend starts later, and sets the formatters then
+        return
+    select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
+    if "png" in config.figure_formats:
+        png = shell.display_formatter.formatters["image/png"]
+        png.for_type(Figure, lambda fig: _base64(figure_png(fig)) if _shown(fig) else None)
+    redraw = getattr(plt, "_draw_all_if_interactive", None)  # matplotlib >= 3.5
+    if redraw in shell.events.callbacks["post_execute"]:
+        shell.events.unregister("post_execute", redraw)
+
+
+def _shown(fig: Figure) -> bool:
+    # as IPython's own formatter: a figure with nothing on it shows nothing
+    return bool(fig.axes or fig.lines)
+
+
+def _base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, at its own size and dpi, laid out and drawn in one pass.
+
+    These are the bytes ``fig.savefig(f, format="png", dpi=fig.dpi)`` writes, with one
+    draw fewer for a figure with a layout engine: savefig lays such a figure out in a
+    draw of its own, then draws it again with the layout engine off.
+    """
+    if not isinstance(fig, Figure):
+        raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):  # not a raster canvas: save it
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+    fig.canvas.draw()  # runs the layout engine, then draws
+    buf = io.BytesIO()
+    imsave(buf, np.asarray(fig.canvas.buffer_rgba()), format="png", origin="upper", dpi=fig.dpi)
+    return buf.getvalue()
 
 
 def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figure:

@@ -518,6 +518,24 @@ def test_draw_graph_draws_every_node_and_edge():
     matplotlib.pyplot.close(fig)
 
 
+def test_draw_graph_needs_no_earlier_draw_for_its_arrows():
+    """Each arrow is cut at the boxes it joins, which a box sizes as it draws: the first
+    draw (the only one the book makes, see plots.figure_png) must already be right."""
+    f = named_logistic()
+
+    def png(draws_before: int) -> bytes:
+        fig, ax = plots.figure()
+        draw_graph(ax, f, show="value")
+        plots.finish(ax, "graph", "evaluation order", "nodes")
+        for _ in range(draws_before):
+            fig.canvas.draw()
+        data = plots.figure_png(fig)
+        matplotlib.pyplot.close(fig)
+        return data
+
+    assert png(0) == png(1)
+
+
 def test_importing_autodiff_alone_leaves_matplotlib_out():
     """helpers imports its modules when they are first used: the engine needs numpy only."""
     probe = "import sys, helpers.autodiff; print('matplotlib' in sys.modules)"

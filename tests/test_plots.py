@@ -55,8 +55,45 @@ def test_finish_returns_nothing_so_a_cell_can_end_with_it():
     assert plots.finish(ax, "Title", "x", "y") is None
 
 
-def test_show_at_figure_size_shows_a_figure_uncropped(monkeypatch):
-    """In an IPython shell the inline formatter then makes a PNG of the figure's size."""
+def _laid_out_figure():
+    fig, (ax, ax2) = plots.figure(1, 2, width=5.0, height=2.5)
+    ax.semilogy(np.arange(1, 50), np.arange(1, 50) ** 2.0, label="square")
+    ax.semilogy(np.arange(1, 50), np.arange(1, 50) ** 1.5, label="power 1.5")
+    plots.finish(ax, "A log axis", "x", "y")
+    ax2.plot([0, 1], [1, 0])
+    plots.finish(ax2, "A line", "x", "y")
+    return fig
+
+
+def _count_draws(monkeypatch):
+    from matplotlib.figure import Figure
+
+    draws = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda fig, r: draws.append(1) or draw(fig, r))
+    return draws
+
+
+def test_figure_png_is_savefig_with_one_draw_fewer(monkeypatch):
+    import io
+
+    saved, drawn = _laid_out_figure(), _laid_out_figure()
+    draws = _count_draws(monkeypatch)
+    buf = io.BytesIO()
+    saved.savefig(buf, format="png", dpi=saved.dpi)
+    assert len(draws) == 2  # savefig: the layout's draw, then the rendering one
+    png = plots.figure_png(drawn)
+    assert len(draws) == 3
+    assert png == buf.getvalue()
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
+        plots.figure_png("figure")
+    plt.close(saved)
+    plt.close(drawn)
+
+
+def test_show_at_figure_size_shows_a_figure_uncropped_and_drawn_once(monkeypatch):
+    """In an IPython shell the inline formatter then makes a PNG of the figure's size,
+    the bytes of figure_png, in one draw; and pyplot's redraw after each cell is gone."""
     import base64
     import struct
 
@@ -68,27 +105,38 @@ def test_show_at_figure_size_shows_a_figure_uncropped(monkeypatch):
     shell = InteractiveShell.instance()
     config = InlineBackend.instance(parent=shell)
     png_formatter = shell.display_formatter.formatters["image/png"]
-    # As the inline backend leaves things once active: its shell set, figures cropped.
+    redraw = plt._draw_all_if_interactive
+    # As the inline backend leaves things once active: its shell set, figures cropped,
+    # pyplot's redraw hook registered.
     monkeypatch.setattr(config, "shell", shell)
     monkeypatch.setitem(config.print_figure_kwargs, "bbox_inches", "tight")
     select_figure_formats(shell, {"png"}, bbox_inches="tight")
-    fig, ax = plots.figure(width=4.0, height=2.0)
-    ax.plot([0, 1], [0, 1])
-    plots.finish(ax, "Title", "x", "y")
+    callbacks = shell.events.callbacks["post_execute"]
+    monkeypatch.setitem(shell.events.callbacks, "post_execute", [*callbacks, redraw])
+    fig = _laid_out_figure()
+    empty = plt.figure()
 
-    def png_size() -> tuple[int, int]:
-        png = png_formatter(fig)
-        data = base64.b64decode(png) if isinstance(png, str) else png
-        return struct.unpack(">II", data[16:24])
+    def png() -> bytes:
+        data = png_formatter(fig)
+        return base64.b64decode(data) if isinstance(data, str) else data
 
     try:
-        cropped = png_size()
+        cropped = png()
+        draws = _count_draws(monkeypatch)
         plots.show_at_figure_size()
         assert config.print_figure_kwargs == {"bbox_inches": None}
-        assert png_size() == (4 * plots.DPI, 2 * plots.DPI) != cropped
+        shown = png()
+        assert len(draws) == 1
+        assert struct.unpack(">II", shown[16:24]) == (5 * plots.DPI, 2.5 * plots.DPI)
+        assert struct.unpack(">II", cropped[16:24]) != (5 * plots.DPI, 2.5 * plots.DPI)
+        assert shown == plots.figure_png(fig)
+        assert png_formatter(empty) is None  # as IPython: an empty figure shows nothing
+        assert redraw not in shell.events.callbacks["post_execute"]
+        plots.show_at_figure_size()  # a second call finds no hook to remove, and is fine
     finally:
         png_formatter.pop(Figure, None)
         plt.close(fig)
+        plt.close(empty)
 
 
 def test_show_at_figure_size_does_nothing_outside_ipython(monkeypatch):
