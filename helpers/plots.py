@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 
@@ -153,7 +154,6 @@ def figure_png(fig: Figure) -> bytes:
     """
     if not isinstance(fig, Figure):
         raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.image import imsave
 
     if not isinstance(fig.canvas, FigureCanvasAgg):  # not a raster canvas: save it
@@ -183,6 +183,9 @@ def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figur
     }
     with style():
         fig = Figure(figsize=(width, height), dpi=dpi)
+    # A raster canvas of its own: savefig at the figure's dpi then draws on it, with the
+    # same renderer every time, where a bare figure gets a new canvas on every save.
+    FigureCanvasAgg(fig)
     fig.subplots_adjust(**margins)
     fig.__dict__["_nnfb_margins"] = margins  # Figure.clear() resets margins to rcParams
     return fig

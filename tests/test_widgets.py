@@ -46,6 +46,22 @@ def test_draw_is_pure_reused_figure_matches_fresh_one(explorer):
     assert reused == fresh
 
 
+def test_each_dpi_draws_on_a_canvas_of_its_own_with_the_same_frames(explorer):
+    """The live image and the static frames have a canvas each, at their own dpi: a
+    frame is the same whichever was drawn before it, and the same as on a new figure."""
+    params = {"activation": "tanh", "alpha": 0.1, "x_range": 2.0}
+    live = explorer.render(**params)
+    static = explorer.render(dpi=explorer.static_dpi, **params)
+    assert explorer.render(**params) == live
+    assert explorer.render(dpi=explorer.static_dpi, **params) == static
+    for dpi, png in ((explorer.live_dpi, live), (explorer.static_dpi, static)):
+        fig = plots.canvas(explorer.width, explorer.height, dpi)
+        with plots.style():
+            draw_activation(fig, **params)
+        assert plots.to_png(fig) == png
+        assert explorer._canvases[dpi].dpi == dpi
+
+
 def test_different_parameters_give_different_frames(explorer):
     a = explorer.render(activation="leaky_relu", alpha=0.01, x_range=5.0)
     b = explorer.render(activation="leaky_relu", alpha=0.3, x_range=5.0)

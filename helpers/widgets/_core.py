@@ -157,7 +157,9 @@ class Explorer:
         names = [c.name for c in self.controls]
         if len(set(names)) != len(names):
             raise ValueError(f"control names must be distinct, got {names}")
-        self._canvas = plots.canvas(self.width, self.height, self.live_dpi)
+        # One canvas per dpi (the live image's and the static frames'): a canvas drawn
+        # at its own dpi keeps its renderer from frame to frame.
+        self._canvases: dict[int, Figure] = {}
 
     # --- rendering --------------------------------------------------------------
 
@@ -170,10 +172,13 @@ class Explorer:
 
     def render(self, dpi: int | None = None, **params: Any) -> bytes:
         """Draw one frame and return it as PNG bytes."""
-        fig = self._canvas
+        dpi = dpi or self.live_dpi
+        fig = self._canvases.get(dpi)
+        if fig is None:
+            fig = self._canvases[dpi] = plots.canvas(self.width, self.height, dpi)
         with plots.style():
             self.draw(fig, **self.fixed, **self.params(**params))
-        return plots.to_png(fig, dpi or self.live_dpi)
+        return plots.to_png(fig, dpi)
 
     # --- descriptions for screen readers -------------------------------------------
 
