@@ -9,6 +9,7 @@ drawn once.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -127,22 +128,18 @@ def show_at_figure_size() -> None:
         return
     select_figure_formats(shell, config.figure_formats, **config.print_figure_kwargs)
     if "png" in config.figure_formats:
-        png = shell.display_formatter.formatters["image/png"]
-        png.for_type(Figure, lambda fig: _base64(figure_png(fig)) if _shown(fig) else None)
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _inline_png)
     redraw = getattr(plt, "_draw_all_if_interactive", None)  # matplotlib >= 3.5
     if redraw in shell.events.callbacks["post_execute"]:
         shell.events.unregister("post_execute", redraw)
 
 
-def _shown(fig: Figure) -> bool:
-    # as IPython's own formatter: a figure with nothing on it shows nothing
-    return bool(fig.axes or fig.lines)
-
-
-def _base64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode("ascii")
+def _inline_png(fig: Figure) -> str | None:
+    """IPython's image/png of a figure (base64), from :func:`figure_png`; as IPython's
+    own formatter, None for a figure with nothing on it."""
+    if not (fig.axes or fig.lines):
+        return None
+    return base64.b64encode(figure_png(fig)).decode("ascii")
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -150,7 +147,9 @@ def figure_png(fig: Figure) -> bytes:
 
     These are the bytes ``fig.savefig(f, format="png", dpi=fig.dpi)`` writes, with one
     draw fewer for a figure with a layout engine: savefig lays such a figure out in a
-    draw of its own, then draws it again with the layout engine off.
+    draw of its own, then draws it again with the layout engine off. It stands in for
+    savefig in IPython's display, so unlike :func:`to_png` it draws under the caller's
+    rc settings and keeps matplotlib's metadata.
     """
     if not isinstance(fig, Figure):
         raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -158,7 +157,7 @@ def figure_png(fig: Figure) -> bytes:
 
     if not isinstance(fig.canvas, FigureCanvasAgg):  # not a raster canvas: save it
         buf = io.BytesIO()
-        fig.savefig(buf, format="png")
+        fig.savefig(buf, format="png", dpi=fig.dpi)
         return buf.getvalue()
     fig.canvas.draw()  # runs the layout engine, then draws
     buf = io.BytesIO()

@@ -92,6 +92,21 @@ def test_figure_png_is_savefig_with_one_draw_fewer(monkeypatch):
     plt.close(drawn)
 
 
+def test_figure_png_of_a_figure_without_a_raster_canvas_is_savefig():
+    import io
+
+    from matplotlib.figure import Figure
+
+    def bare() -> Figure:
+        fig = Figure(figsize=(3.0, 2.0), dpi=60)  # its canvas draws nothing itself
+        fig.add_subplot().plot([0, 1], [1, 0])
+        return fig
+
+    buf = io.BytesIO()
+    bare().savefig(buf, format="png", dpi=60)
+    assert plots.figure_png(bare()) == buf.getvalue()
+
+
 def test_show_at_figure_size_shows_a_figure_uncropped_and_drawn_once(monkeypatch):
     """In an IPython shell the inline formatter then makes a PNG of the figure's size,
     the bytes of figure_png, in one draw; and pyplot's redraw after each cell is gone."""
