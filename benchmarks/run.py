@@ -174,6 +174,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
                 f"total / ({len(chapters)} x kernel floor)",
                 total / (len(chapters) * floor),
                 "ratio",
+                report.EXECUTION_RATIO_BUDGET,
                 detail={"total_s": total, "floor_s": floor, "notebooks": len(chapters)},
             )
         )

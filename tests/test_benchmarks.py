@@ -339,3 +339,19 @@ def test_run_prints_an_earlier_results_file(tmp_path):
     ).stdout
     assert markdown.startswith(heading + "\n\n| figure | value | budget |  |")
     assert "| **OVER** |" in markdown
+
+
+def test_the_execution_ratio_row_carries_its_budget_and_is_marked_over_it(monkeypatch):
+    """Each chapter 4 s against a 1 s floor: 4x, over the 3x of DESIGN.md."""
+    from benchmarks import run
+
+    def fake_execute(nb, cwd):
+        floor = len([c for c in nb.cells if c.cell_type == "code"]) == 1
+        return measure.NotebookRun(1.0 if floor else 4.0, {})
+
+    monkeypatch.setattr(measure, "execute", fake_execute)
+    rows, _ = run.bench_notebooks(runs=1)
+    ratio = next(r for r in rows if r.figure.startswith("total / ("))
+    assert ratio.value == pytest.approx(4.0)
+    assert ratio.budget == report.EXECUTION_RATIO_BUDGET == 3.0
+    assert ratio.over
