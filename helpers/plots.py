@@ -234,12 +234,27 @@ def suptitle(fig: Figure, title: str) -> None:
 
 
 def to_png(fig: Figure, dpi: int | None = None) -> bytes:
-    """Render a figure to PNG bytes (no timestamp, so identical input gives identical bytes)."""
+    """Render a figure to PNG bytes (no timestamp, so identical input gives identical bytes).
+
+    An opaque figure drawn at its own dpi on a raster canvas (an explorer's frames, see
+    :func:`canvas`) is stored as RGB: the same pixels as savefig's RGBA, in about a
+    tenth fewer bytes. Anything else is saved by savefig, as RGBA.
+    """
     if not isinstance(fig, Figure):
         raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    at = dpi or fig.dpi
     buf = io.BytesIO()
     with style():
-        fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None})
+        if at == fig.dpi and isinstance(fig.canvas, FigureCanvasAgg):
+            fig.canvas.draw()
+            rgba = np.asarray(fig.canvas.buffer_rgba())
+            if (rgba[..., 3] == 255).all():
+                from PIL import Image
+
+                image = Image.frombuffer("RGBA", rgba.shape[1::-1], rgba, "raw", "RGBA", 0, 1)
+                image.convert("RGB").save(buf, format="png", dpi=(at, at))
+                return buf.getvalue()
+        fig.savefig(buf, format="png", dpi=at, metadata={"Software": None})
     return buf.getvalue()
 
 

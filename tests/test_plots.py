@@ -42,6 +42,47 @@ def test_png_is_reproducible():
         plots.to_png("figure")
 
 
+def _sine_canvas(**kw):
+    fig = plots.canvas(3, 2, **kw)
+    ax = fig.subplots()
+    ax.plot(np.sin(np.linspace(0, 3, 50)))
+    plots.finish(ax, "sine", "t", "sin t")
+    return fig
+
+
+def _pixels(png):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    return image.mode, np.asarray(image)
+
+
+def test_png_of_an_opaque_canvas_is_rgb_with_savefigs_pixels():
+    import io
+
+    buf, fig = io.BytesIO(), _sine_canvas()
+    with plots.style():
+        fig.savefig(buf, format="png", dpi=fig.dpi, metadata={"Software": None})
+    saved_mode, saved = _pixels(buf.getvalue())
+    png = plots.to_png(_sine_canvas())
+    mode, pixels = _pixels(png)
+    assert (saved_mode, mode) == ("RGBA", "RGB")
+    assert (saved[..., 3] == 255).all()
+    np.testing.assert_array_equal(pixels, saved[..., :3])
+    assert len(png) < len(buf.getvalue())
+
+
+def test_png_keeps_transparency_and_honours_another_dpi():
+    see_through = _sine_canvas()
+    see_through.patch.set_alpha(0.0)
+    mode, pixels = _pixels(plots.to_png(see_through))
+    assert mode == "RGBA" and pixels[0, 0, 3] == 0
+    mode, pixels = _pixels(plots.to_png(_sine_canvas(dpi=80), dpi=40))
+    assert pixels.shape[:2] == (80, 120)  # 2 x 3 inches at 40 dpi
+
+
 def test_suptitle_titles_the_figure_and_refuses_an_empty_title():
     fig, _ = plots.figure(ncols=2)
     assert plots.suptitle(fig, "Two panels") is None
