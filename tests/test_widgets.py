@@ -184,3 +184,57 @@ def test_explorer_descriptions_are_checked():
         silent.alt_text(alpha=0.0)
     plain = Explorer("plain", draw_activation, [Slider("alpha", [0.0, 1.0])])
     assert plain.alt_text(alpha=1.0) == "plain explorer, for alpha 1."
+
+
+def test_last_result_computes_once_for_the_same_arguments():
+    from helpers.widgets._core import last_result
+
+    calls = []
+
+    @last_result
+    def profile(name, scale=1.0):
+        calls.append((name, scale))
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        return [np.full(3, scale)], name
+
+    first = profile("tanh", scale=2.0)
+    again = profile("tanh", scale=2.0)
+    assert calls == [("tanh", 2.0)]
+    np.testing.assert_array_equal(again[0][0], [2.0, 2.0, 2.0])
+    assert again[0] is not first[0]  # a copy of the list: appending changes nothing
+    with pytest.raises(ValueError, match="read-only"):
+        again[0][0][0] = 5.0
+    profile("tanh", scale=3.0)
+    profile("tanh", scale=2.0)
+    assert len(calls) == 3  # only the last call is remembered
+    for _ in range(2):
+        with pytest.raises(ValueError, match="positive"):
+            profile("tanh", scale=-1.0)
+    assert len(calls) == 5
+    profile(np.zeros(2))  # arguments that == cannot compare are never a match
+    profile(np.zeros(2))
+    assert len(calls) == 7
+
+
+@pytest.mark.parametrize(
+    ("module", "computation"),
+    [("initialization", "live_sample"), ("gradient_flow", "experiments")],
+)
+def test_a_static_frame_and_its_alt_text_share_one_computation(module, computation, monkeypatch):
+    """The alt text describes the numbers the frame drew, without computing them again."""
+    import importlib
+
+    mod = importlib.import_module(f"helpers.widgets.{module}")
+    counted = []
+    if computation == "experiments":
+        real = mod.experiments.gradient_profile
+        monkeypatch.setattr(
+            mod.experiments, "gradient_profile", lambda *a, **k: counted.append(1) or real(*a, **k)
+        )
+    else:
+        real = mod.live_sample
+        monkeypatch.setattr(mod, computation, lambda *a, **k: counted.append(1) or real(*a, **k))
+    explorer = mod.init_explorer() if module == "initialization" else mod.gradient_flow_explorer()
+    pngs, alts, _ = explorer._grid()
+    assert len(counted) == len(pngs) == len(alts)

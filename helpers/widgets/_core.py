@@ -29,6 +29,7 @@ Stable CSS classes (``nnfb-explorer``, ``nnfb-control-<param>``, ``nnfb-image``,
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import itertools
@@ -39,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from .. import plots
@@ -61,6 +63,42 @@ def reuse(fig: Figure, key: str, build: Callable[[Figure], dict[str, Any]]) -> d
         cache.clear()
         cache[key] = build(fig)
     return cache[key]
+
+
+def last_result(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, remembering the result of its last call: the same arguments again (by
+    ``==``) return it without recomputing.
+
+    A static frame calls its explorer's computation twice, once to draw it and once to
+    describe it in the alt text; with this the second call is free. Arrays in the
+    result are made read-only and its lists and tuples are copies, so a caller cannot
+    change what a later call returns. Arguments that fn refuses raise as before:
+    nothing is remembered for them.
+    """
+    last: list[Any] = []  # [key, result] once fn has returned
+
+    def fresh(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+        elif isinstance(value, list | tuple):
+            return type(value)(fresh(item) for item in value)
+        return value
+
+    @functools.wraps(fn)
+    def remembered(*args: Any, **kwargs: Any) -> Any:
+        key = (args, kwargs)
+        if not (last and _same(last[0], key)):
+            last[:] = [key, fn(*args, **kwargs)]
+        return fresh(last[1])
+
+    return remembered
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. arrays as arguments: compare nothing
+        return False
 
 
 @dataclass(frozen=True)

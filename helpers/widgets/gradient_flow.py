@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import data, experiments, plots
 from .._checks import as_real
-from ._core import Choice, Explorer, Slider, reuse
+from ._core import Choice, Explorer, Slider, last_result, reuse
 
 Array = np.ndarray
 
@@ -107,6 +107,7 @@ def draw_gradient_flow(
     )
 
 
+@last_result
 def _floored_profile(
     activation: str, depth: float, gain: float, width: int, seed: int
 ) -> tuple[int, Array, Array]:

@@ -39,7 +39,7 @@ from matplotlib.ticker import FixedFormatter
 
 from .. import experiments, layers, probes
 from .._checks import as_real
-from ._core import Choice, Explorer, Slider, reuse
+from ._core import Choice, Explorer, Slider, last_result, reuse
 
 Array = np.ndarray
 
@@ -123,6 +123,7 @@ def live_sample(
     return X, model, G
 
 
+@last_result
 def live_pass(activation: str, scheme: str, scale: float) -> tuple[list[Array], list[Array]]:
     """Forward and backward through the live network, on the fixed sample.
 
