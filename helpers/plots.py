@@ -251,7 +251,8 @@ def to_png(fig: Figure, dpi: int | None = None) -> bytes:
             if (rgba[..., 3] == 255).all():
                 from PIL import Image
 
-                image = Image.frombuffer("RGBA", rgba.shape[1::-1], rgba, "raw", "RGBA", 0, 1)
+                height, width = rgba.shape[:2]
+                image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
                 image.convert("RGB").save(buf, format="png", dpi=(at, at))
                 return buf.getvalue()
         fig.savefig(buf, format="png", dpi=at, metadata={"Software": None})
