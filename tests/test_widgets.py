@@ -218,23 +218,21 @@ def test_last_result_computes_once_for_the_same_arguments():
 
 
 @pytest.mark.parametrize(
-    ("module", "computation"),
-    [("initialization", "live_sample"), ("gradient_flow", "experiments")],
+    ("make", "owner", "name"),
+    [
+        ("init_explorer", "helpers.widgets.initialization", "live_sample"),
+        ("gradient_flow_explorer", "helpers.experiments", "gradient_profile"),
+    ],
 )
-def test_a_static_frame_and_its_alt_text_share_one_computation(module, computation, monkeypatch):
-    """The alt text describes the numbers the frame drew, without computing them again."""
+def test_a_static_frame_and_its_alt_text_share_one_computation(make, owner, name, monkeypatch):
+    """The alt text describes the numbers the frame drew, without computing them again:
+    the explorer's pass (counted where it starts) runs once per frame."""
     import importlib
 
-    mod = importlib.import_module(f"helpers.widgets.{module}")
-    counted = []
-    if computation == "experiments":
-        real = mod.experiments.gradient_profile
-        monkeypatch.setattr(
-            mod.experiments, "gradient_profile", lambda *a, **k: counted.append(1) or real(*a, **k)
-        )
-    else:
-        real = mod.live_sample
-        monkeypatch.setattr(mod, computation, lambda *a, **k: counted.append(1) or real(*a, **k))
-    explorer = mod.init_explorer() if module == "initialization" else mod.gradient_flow_explorer()
-    pngs, alts, _ = explorer._grid()
+    from helpers import widgets
+
+    module = importlib.import_module(owner)
+    real, counted = getattr(module, name), []
+    monkeypatch.setattr(module, name, lambda *a, **k: counted.append(1) or real(*a, **k))
+    pngs, alts, _ = getattr(widgets, make)()._grid()
     assert len(counted) == len(pngs) == len(alts)

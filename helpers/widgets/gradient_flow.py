@@ -113,7 +113,9 @@ def _floored_profile(
 ) -> tuple[int, Array, Array]:
     """(depth, ||dL/dW^(l)|| for l = 1 .. depth + 1, ||dL/da^(l)|| for l = 1 .. depth),
     norms raised to FLOOR, for a fresh network of ``depth`` hidden blocks of ``width``
-    units and a linear output, drawn from seed after the data."""
+    units and a linear output, drawn from seed after the data. The arrays are read-only:
+    the last call's are returned again for the same arguments (a frame, then its alt
+    text)."""
     if activation not in ACTIVATION_CHOICES:
         raise ValueError(f"activation must be one of {ACTIVATION_CHOICES}, got {activation!r}")
     depth = as_real(depth, "depth")

@@ -128,7 +128,8 @@ def live_pass(activation: str, scheme: str, scale: float) -> tuple[list[Array], 
     """Forward and backward through the live network, on the fixed sample.
 
     returns (a, g): a[l] = activations of layer l + 1, (LIVE_ROWS, M_{l+1});
-    g[l] = dL/da[l], same shape, for L = sum(a[-1] * G).
+    g[l] = dL/da[l], same shape, for L = sum(a[-1] * G). The arrays are read-only: the
+    last call's are returned again for the same arguments (a frame, then its alt text).
     """
     X, model, G = live_sample(activation, scheme, scale)
     # Rows do not interact, so profiling the sample in row blocks gives the same values.
