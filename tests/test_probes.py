@@ -29,7 +29,8 @@ def test_trace_outputs_and_gradients_match_hand_computation(seed, n, act):
         h = tr.outputs[i].copy()
         numeric = numerical_grad(lambda h_, rest=rest: float(np.sum(rest.forward(h_) * dout)), h)
         err = rel_error(tr.grads_out[i], numeric)
-        assert err < 1e-7, f"layer {i}: analytic\n{tr.grads_out[i]}\nnumeric\n{numeric}"
+        # 1e-7 is typical; a draw with a tiny entry reaches 1.1e-7, and a bug gives 1e-2
+        assert err < 1e-6, f"layer {i}: analytic\n{tr.grads_out[i]}\nnumeric\n{numeric}"
 
 
 def test_trace_without_backward_and_bad_dout(rng):
