@@ -22,17 +22,12 @@ import time
 
 from playwright.sync_api import Page
 
-from editions.lite import chapters as lite_chapters
-from tests.support import site
+from editions import book, site
+from editions.book import chapters
 
-RESULTS = site.ROOT / "benchmarks" / "results" / "lite.json"
+RESULTS = book.ROOT / "benchmarks" / "results" / "lite.json"
 FIRST_VISIT_BUDGET_MB = 45.0
 WARM_RUN_ALL_BUDGET_S = 30.0
-
-
-def sent(server: site.Server, start: int) -> int:
-    """Bytes of the files the server answered with 200 since its request number start."""
-    return sum(size for _, status, size in server.requests[start:] if status == 200)
 
 
 def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
@@ -52,23 +47,25 @@ def open_and_run(page: Page, base: str, chapter: str) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapters", nargs="*", default=[p.name for p in lite_chapters()])
+    parser.add_argument("--chapters", nargs="*", default=[p.name for p in chapters()])
     args = parser.parse_args()
-    lite = site.SITE / "lite"
+    lite = book.SITE / "lite"
     if not (lite / "jupyter-lite.json").is_file():
         sys.exit(f"{lite} is not built: run python -m editions first")
     chromium = site.find_chromium()
     if chromium is None:
         sys.exit("no Chromium found (install Debian's chromium or set CHROMIUM)")
     rows = {}
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", site.OFFLINE]
-    with site.serve(site.SITE) as server, site.launch(chromium, *flags) as browser:
+    with (
+        site.serve(book.SITE) as server,
+        site.launch(chromium, *site.QUIET, site.OFFLINE) as browser,
+    ):
         for chapter in args.chapters:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
             start = len(server.requests)
             cold, cold_ready = open_and_run(page, server.url, chapter)
-            fetched = sent(server, start)
+            fetched = server.sent(start)
             page.close()
             warm, warm_ready = open_and_run(context.new_page(), server.url, chapter)
             context.close()

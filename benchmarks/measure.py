@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tests.support import notebooks
+from editions import kernels
 
 if TYPE_CHECKING:  # nbformat takes seconds to import (jsonschema); load it when used
     import nbformat
@@ -80,13 +80,10 @@ class NotebookRun:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 120) -> NotebookRun:
     """Execute a copy of ``nb`` in a fresh kernel with working directory ``cwd``."""
-    from editions.kernels import use_ipc_kernels
-
-    use_ipc_kernels()  # the transport the book build's kernels use
     work = copy.deepcopy(nb)
     t0 = time.perf_counter()
     # The kernel's own log lines would drown the progress.
-    notebooks.execute(work, cwd, timeout=timeout, quiet=True, record_timing=True)
+    kernels.execute(work, cwd, timeout=timeout, quiet=True, record_timing=True)
     seconds = time.perf_counter() - t0
     return NotebookRun(seconds, cell_durations(work))
 
@@ -241,8 +238,3 @@ EXECUTED = re.compile(r"Executed notebook in ([0-9.]+) seconds")
 def execution_seconds(lines: Sequence[str]) -> float:
     """Total of myst-nb's "Executed notebook in X seconds" log lines."""
     return sum(float(m.group(1)) for ln in lines for m in [EXECUTED.search(ln)] if m)
-
-
-def build_command(source: Path) -> list[str]:
-    """The book's build command (README, DESIGN.md) for the book at ``source``."""
-    return [str(BIN / "jupyter-book"), "build", str(source), "-W", "-n", "--keep-going"]

@@ -36,9 +36,10 @@ from typing import Any
 
 from benchmarks import measure, pages, report
 from benchmarks.report import Row
-from tests.support.notebooks import toc_files, toc_notebooks
+from editions import book
+from editions.book import chapters, toc_files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = book.ROOT
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 FLOOR_NOTEBOOK = "book/02_activations.ipynb"
 
@@ -105,8 +106,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
     """Each notebook's execution time, the kernel floor and the ratio between them."""
     import nbformat
 
-    notebooks = toc_notebooks(ROOT)
-    book = ROOT / "book"
+    notebooks = chapters(ROOT)
     floor_path = ROOT / FLOOR_NOTEBOOK
     if not floor_path.is_file():
         floor_path = notebooks[0]
@@ -120,7 +120,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
             if name in errors:
                 continue
             try:
-                result = measure.execute(nb, book)
+                result = measure.execute(nb, book.BOOK)
             except Exception as exc:  # a failing chapter is reported, not fatal
                 last = (str(exc).strip().splitlines() or [""])[-1]
                 errors[name] = f"{type(exc).__name__}: {last}"
@@ -164,18 +164,18 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
                     detail=detail,
                 )
             )
-    chapters = [n for n in loaded if n in medians]
-    if chapters and "kernel floor" in medians:
-        total = sum(medians[n] for n in chapters)
+    measured = [n for n in loaded if n in medians]
+    if measured and "kernel floor" in medians:
+        total = sum(medians[n] for n in measured)
         floor = medians["kernel floor"]
-        rows.append(Row(f"total execution, {len(chapters)} notebooks", total, "s"))
+        rows.append(Row(f"total execution, {len(measured)} notebooks", total, "s"))
         rows.append(
             Row(
-                f"total / ({len(chapters)} x kernel floor)",
-                total / (len(chapters) * floor),
+                f"total / ({len(measured)} x kernel floor)",
+                total / (len(measured) * floor),
                 "ratio",
                 report.EXECUTION_RATIO_BUDGET,
-                detail={"total_s": total, "floor_s": floor, "notebooks": len(chapters)},
+                detail={"total_s": total, "floor_s": floor, "notebooks": len(measured)},
             )
         )
     return rows, {"floor_notebook": str(floor_path.relative_to(ROOT))}
@@ -191,16 +191,16 @@ def bench_builds(touch: str | None) -> list[Row]:
         copy = Path(tmp) / "book"
         copied = measure.copy_tracked(ROOT, copy)
         log(f"[build] copied {copied} tracked files to {copy}; cold build ...")
-        cold = measure.run_command(measure.build_command(copy), copy, keep=measure.EXECUTED)
+        cold = measure.run_command(book.build_command(copy), copy, keep=measure.EXECUTED)
         rows.append(_build_row("cold build (no _build cache)", cold, report.COLD_BUILD_BUDGET_S))
         log(f"[build] cold: {cold.seconds:.1f} s, exit {cold.returncode}")
 
-        chapters = toc_notebooks(copy)
-        target = next((p for p in chapters if p.stem == touch), chapters[0])
+        notebooks = chapters(copy)
+        target = next((p for p in notebooks if p.stem == touch), notebooks[0])
         if touch and target.stem != touch:
             log(f"[build] no chapter {touch!r}; editing {target.stem}")
         cell = measure.touch_markdown(target)
-        cached = measure.run_command(measure.build_command(copy), copy, keep=measure.EXECUTED)
+        cached = measure.run_command(book.build_command(copy), copy, keep=measure.EXECUTED)
         rows.append(
             _build_row(
                 f"cached rebuild (one markdown cell of {target.stem} edited)",

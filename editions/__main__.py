@@ -5,19 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from editions import student
-
-ROOT = Path(__file__).resolve().parent.parent
+from editions import book, student
 
 
 def build_book() -> None:
-    """The HTML book, warnings as errors (the same command CI has always run)."""
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    """The HTML book, warnings as errors."""
+    command = book.build_command()
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True, cwd=ROOT)
+    subprocess.run(command, check=True, cwd=book.ROOT)
 
 
 def build_lite() -> None:

@@ -1,4 +1,6 @@
-"""Kernels that talk to the build over Unix sockets, not over TCP.
+"""Kernels that talk to the build over Unix sockets, not over TCP, and running a
+notebook in one (:func:`kernel`, :func:`execute`: the tests and benchmarks run every
+notebook through them).
 
 A kernel that jupyter_client starts listens, by default, on five TCP ports of
 127.0.0.1 without encryption, which any local user can connect to; ipykernel 7.4 and
@@ -26,11 +28,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
+
+if TYPE_CHECKING:  # seconds to import: loaded when a kernel starts
+    import nbformat
+    from nbclient import NotebookClient
 
 NAME = "nnfb-ipc"
 GROUP = "jupyter_client.kernel_provisioners"
@@ -81,3 +91,38 @@ def use_ipc_kernels() -> None:
             "reinstall the project: pip install -r requirements.txt"
         )
     KernelProvisionerFactory.instance().default_provisioner_name = NAME
+
+
+# --- running a notebook ---------------------------------------------------------------
+
+
+@contextmanager
+def kernel(
+    nb: nbformat.NotebookNode, folder: Path, timeout: int = 120, quiet: bool = False, **options: Any
+) -> Iterator[NotebookClient]:
+    """A client for ``nb`` whose kernel (the one nb's metadata names, python3 by default)
+    runs in ``folder`` over this module's Unix sockets until the block ends;
+    ``client.execute_cell(cell, index)`` runs a cell. timeout: seconds per cell; quiet:
+    the kernel's own log goes to /dev/null; options: other NotebookClient settings
+    (``allow_errors=True``, ``record_timing=True``, ...)."""
+    from nbclient import NotebookClient
+
+    use_ipc_kernels()
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(folder)}},
+        **options,
+    )
+    output = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL} if quiet else {}
+    with client.setup_kernel(**output):
+        yield client
+
+
+def execute(nb: nbformat.NotebookNode, folder: Path, **settings: Any) -> nbformat.NotebookNode:
+    """Run the code cells of ``nb`` in order, in place, in a fresh :func:`kernel`."""
+    with kernel(nb, folder, **settings) as client:
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+    return nb

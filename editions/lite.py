@@ -1,7 +1,7 @@
 """The in-browser edition: JupyterLite with the Pyodide kernel, in ``_build/html/lite``.
 
 Every chapter runs in the reader's browser, with no server and no network. This module
-assembles it in three steps:
+assembles it in four steps, then builds the site:
 
 1. **Download** Pyodide's runtime from npm (``pyodide``, which also holds
    ``pyodide-lock.json``, the sha256 of every package Pyodide publishes) and the
@@ -13,13 +13,15 @@ assembles it in three steps:
 3. **Lock**: a ``pyodide-lock.json`` that lists only the packages the book needs, plus
    ipywidgets and ``helpers`` wheels, so a plain ``import helpers`` works with no
    ``%pip`` cell, and the kernel's own wheels, so that Pyodide loads all of them at
-   once when it starts. Then ``jupyter lite build`` writes the site, and the offline settings
-   of the generated ``jupyter-lite.json`` are asserted.
-4. **Compile** (before ``jupyter lite build``): Pyodide, run once in Node, imports what
-   a kernel imports when it starts, and the standard library's and the kernel stack's
-   modules among them are shipped as bytecode instead of source; numpy's and
-   matplotlib's type stubs, headers and sample data are left out. Each archive is
-   checked against the verified one: nothing else differs.
+   once when it starts.
+4. **Compile**: Pyodide, run once in Node, imports what a kernel imports when it
+   starts, and the standard library's and the kernel stack's modules among them are
+   shipped as bytecode instead of source; numpy's and matplotlib's type stubs, headers
+   and sample data are left out. Each archive is checked against the verified one:
+   nothing else differs, and the lock gets the new archives' sha256.
+
+Then ``jupyter lite build`` writes the site, and the offline settings of the generated
+``jupyter-lite.json`` are asserted.
 
 Moving to a newer Pyodide (once numpy and matplotlib publish emscripten wheels on PyPI)
 means changing ``PYODIDE`` and where the package files come from.
@@ -40,9 +42,10 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "_build" / "html" / "lite"
-WORK = ROOT / "_build" / "lite"  # downloads (kept) and the staging folder (rebuilt)
+from editions.book import BUILD, ROOT, SITE, chapters
+
+OUT = SITE / "lite"
+WORK = BUILD / "lite"  # downloads (kept) and the staging folder (rebuilt)
 
 PYODIDE = "0.27.7"
 PYODIDE_INTEGRITY = (  # npm's sha512 of pyodide-0.27.7.tgz
@@ -451,11 +454,6 @@ def compile_startup_modules(dest: Path) -> int:
 
 
 # --- the site ---------------------------------------------------------------------------
-
-
-def chapters() -> list[Path]:
-    """The chapter notebooks of book/ (the ones _toc.yml lists)."""
-    return sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 
 
 def for_pyodide(notebook: Path, copy: Path) -> None:

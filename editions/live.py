@@ -25,7 +25,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from editions import book
+
 PLACEHOLDER = "[run the code above]"
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
 
@@ -40,10 +41,6 @@ def placeholder_metadata(exprs: list[str]) -> list[dict]:
     # Keys in sorted order, as `ruff format` writes notebook JSON.
     result = {"data": {"text/plain": PLACEHOLDER}, "metadata": {}, "status": "ok"}
     return [{"expression": e, "result": result} for e in dict.fromkeys(exprs)]
-
-
-def _source(cell: dict) -> str:
-    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
 
 
 def _fold(cell: dict, folded: bool) -> None:
@@ -64,7 +61,7 @@ def with_live_metadata(nb: dict) -> dict:
     nb = json.loads(json.dumps(nb))
     in_solution = False
     for cell in nb["cells"]:
-        source = _source(cell)
+        source = book.source(cell)
         if cell["cell_type"] == "markdown" and "{solution-end}" in source:
             in_solution = False
         # Only code is folded: a folded Markdown cell shows its first source line,
@@ -98,11 +95,11 @@ def stale(paths: list[Path]) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    paths = sorted((ROOT / "book").glob("*.ipynb"))
+    paths = book.chapters()
     if "--check" in argv:
         old = stale(paths)
         for path in old:
-            print(f"{path.relative_to(ROOT)}: run python -m editions.live", file=sys.stderr)
+            print(f"{path.relative_to(book.ROOT)}: run python -m editions.live", file=sys.stderr)
         return 1 if old else 0
     for path in paths:
         nb = json.loads(path.read_text(encoding="utf-8"))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import os
 import re
 import shutil
@@ -41,9 +40,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "_build"
-OUTPUT = BUILD / "html" / "student"
+from editions import book
+from editions.book import BUILD, ROOT, chapters
+
+OUTPUT = book.SITE / "student"
 NOTEBOOKS_DIR = "notebooks"
 ZIP_NAME = "student-notebooks.zip"
 
@@ -227,11 +227,6 @@ def split_solution(solution: Solution) -> Solution:
 # --- one notebook ----------------------------------------------------------------------
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
@@ -241,7 +236,7 @@ def _walk(notebook: dict, chapter: str) -> Iterator[tuple[str, object, dict]]:
     origin) for the kept part of a markdown cell, ("solution", Solution, origin)."""
     current: Solution | None = None
     for cell in notebook["cells"]:
-        text = _source(cell)
+        text = book.source(cell)
         if cell["cell_type"] != "markdown":
             if current is None:
                 yield "cell", cell, cell
@@ -272,14 +267,14 @@ def _walk(notebook: dict, chapter: str) -> Iterator[tuple[str, object, dict]]:
 
 def solutions(path: Path) -> list[Solution]:
     """Every solution of a chapter notebook, split into answer and check."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook = book.read(path)
     return [item for kind, item, _ in _walk(notebook, path.stem) if kind == "solution"]
 
 
 def exercise_labels(path: Path) -> list[str]:
     """The labels of a chapter's ``{exercise}`` directives, in order."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    text = "\n".join(_source(c) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    notebook = book.read(path)
+    text = "\n".join(book.source(c) for c in notebook["cells"] if c["cell_type"] == "markdown")
     return [m.group(2) for m in EXERCISE_LABEL.finditer(text)]
 
 
@@ -302,7 +297,7 @@ def student_notebook(path: Path, number: int | None = None) -> dict:
         listed = [p.resolve() for p in chapters()]
         number = listed.index(path.resolve()) + 1 if path.resolve() in listed else None
     labels = exercise_labels(path)
-    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook = book.read(path)
     cells: list[dict] = []
     pieces: dict[int, int] = {}  # how many markdown cells each original cell became
     for kind, item, origin in _walk(notebook, path.stem):
@@ -342,31 +337,9 @@ def student_notebook(path: Path, number: int | None = None) -> dict:
     return student
 
 
-def toc_files(root: Path = ROOT) -> list[str]:
-    """Every page of ``root/_toc.yml`` in reading order, its root first, as paths without
-    suffix (``"book/intro"``). The project's one reader of the table of contents."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files: list[str] = [toc["root"]]
-
-    def collect(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            collect(entry.get("chapters", []) + entry.get("sections", []))
-
-    collect(toc.get("parts", []) + toc.get("chapters", []))
-    return files
-
-
-def chapters() -> list[Path]:
-    """The chapter notebooks, in the order of ``_toc.yml``."""
-    files = toc_files()[1:]
-    return [ROOT / f"{name}.ipynb" for name in files if (ROOT / f"{name}.ipynb").is_file()]
-
-
 def dumps(notebook: dict) -> str:
-    """Notebook JSON as Jupyter writes it (stable key order, one-space indent)."""
-    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """A student notebook's JSON: as Jupyter writes it, keys in a stable order."""
+    return book.dumps(notebook, sort_keys=True)
 
 
 def make_student_notebooks(out_dir: Path) -> list[Path]:
@@ -439,9 +412,7 @@ def build_html(output: Path = OUTPUT, capture: bool = False) -> str:
     html = work / "_build" / "html"
     if html.exists():
         shutil.rmtree(html)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "--config", str(config_path)]
-    command += ["--path-output", str(work), "-W", "-n", "--keep-going"]
+    command = book.build_command(ROOT, "--config", str(config_path), "--path-output", str(work))
     print("+", " ".join(command), flush=True)
     result = subprocess.run(
         command,

@@ -1,10 +1,8 @@
-"""Shared fixtures: a seeded generator and the repository's paths; the browser's and
-the built site's fixtures come from tests/support/site.py."""
+"""Shared fixtures: a seeded generator; the browser's and the built site's fixtures
+come from tests/support/site.py. Nothing here is imported by a test: the book's paths
+and structure are :mod:`editions.book`, shared helpers are in tests/support."""
 
 from __future__ import annotations
-
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +10,6 @@ import pytest
 from editions.kernels import use_ipc_kernels
 
 pytest_plugins = ["tests.support.site"]
-
-ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
-# The longest code line a chapter may hold: the line-length that ruff applies to
-# the notebooks (book/ruff.toml), which the book's code column shows in full.
-CODE_WIDTH: int = tomllib.loads((BOOK / "ruff.toml").read_text(encoding="utf-8"))["line-length"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

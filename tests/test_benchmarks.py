@@ -14,11 +14,10 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from benchmarks import measure, pages, report
 from benchmarks.report import Row
-from tests.support.notebooks import toc_files, toc_notebooks
+from editions.book import ROOT
 
 # --- report -----------------------------------------------------------------------------
 
@@ -282,20 +281,6 @@ def test_touch_markdown_edits_the_first_markdown_cell(tmp_path):
     assert [c.source for c in nb.cells[1:]] == [c.source for c in _notebook().cells[1:]]
 
 
-def test_toc_files_and_notebooks(tmp_path):
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nparts:\n"
-        "  - caption: A\n    chapters:\n      - file: book/01_a\n      - file: book/notes\n"
-    )
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    nbformat.write(_notebook(), tmp_path / "book" / "01_a.ipynb")
-    (tmp_path / "book" / "notes.md").write_text("# Notes\n")
-    assert toc_files(tmp_path) == ["book/intro", "book/01_a", "book/notes"]
-    assert toc_notebooks(tmp_path) == [tmp_path / "book" / "01_a.ipynb"]
-    assert toc_files(ROOT)[0] == "book/intro"
-
-
 def test_run_command_counts_sphinx_warnings_and_keeps_lines(tmp_path):
     script = (
         "import sys\n"
@@ -314,12 +299,6 @@ def test_run_command_counts_sphinx_warnings_and_keeps_lines(tmp_path):
     assert measure.execution_seconds(run.kept) == pytest.approx(3.75)
     assert not any("IPKernelApp" in ln for ln in run.tail)
     assert len(run.tail) == 2
-
-
-def test_build_command_is_the_documented_one():
-    cmd = measure.build_command(Path("/tmp/book"))
-    assert Path(cmd[0]).name == "jupyter-book"
-    assert cmd[1:] == ["build", "/tmp/book", "-W", "-n", "--keep-going"]
 
 
 # --- the command line ----------------------------------------------------------------

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
 
-from tests.support.notebooks import isolated_env, toc_notebooks
+from editions.book import ROOT, chapters
+from tests.support.notebooks import isolated_env
 from tests.support.prose import built_prose_values, strip_quotes
 
 #: The runner the fresh environment executes (python -m, from the repository's root).
@@ -72,11 +72,11 @@ def test_launch_buttons_open_jupyterlab_and_come_from_one_repository_setting():
     )
 
 
-BOOK_NOTEBOOKS = toc_notebooks()
+BOOK_NOTEBOOKS = chapters()
 
 
 def test_the_table_of_contents_lists_notebooks():
-    assert len(toc_notebooks()) >= 8
+    assert len(chapters()) >= 8
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     install_seconds = time.perf_counter() - start
     assert pip.returncode == 0, f"pip install -r requirements.txt failed:\n{pip.stderr[-5000:]}"
 
-    notebooks = [str(p.relative_to(ROOT)) for p in toc_notebooks()]
+    notebooks = [str(p.relative_to(ROOT)) for p in chapters()]
     start = time.perf_counter()
     run = subprocess.run(
         [str(venv / "bin" / "python"), "-m", RUNNER, "--save", str(executed), *notebooks],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from editions.book import ROOT
 
 
 def _quick_start() -> list[str]:

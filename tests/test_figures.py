@@ -4,12 +4,12 @@ tests check the same in the built pages)."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from conftest import BOOK
+
+from editions.book import BOOK, read, source
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 #: A code cell draws a figure when it opens one or shows an explorer.
@@ -18,18 +18,13 @@ NUMREF = re.compile(r"\{numref\}`(?:[^`<]*<)?(fig-[\w-]+)>?`")
 FILE_NAME = re.compile(r"\.(png|jpe?g|svg|gif)\b|_images/", re.I)
 
 
-def _source(cell: dict) -> str:
-    src = cell["source"]
-    return src if isinstance(src, str) else "".join(src)
-
-
 def figure_problems(nb: dict) -> list[str]:
     """What is missing from the notebook's figure cells, or from the prose citing them."""
     problems, names = [], []
     cells = nb["cells"]
-    cited = {m for c in cells if c["cell_type"] == "markdown" for m in NUMREF.findall(_source(c))}
+    cited = {m for c in cells if c["cell_type"] == "markdown" for m in NUMREF.findall(source(c))}
     for index, cell in enumerate(cells):
-        if cell["cell_type"] != "code" or not DRAWS.search(_source(cell)):
+        if cell["cell_type"] != "code" or not DRAWS.search(source(cell)):
             continue
         meta = cell.get("metadata", {}).get("mystnb", {})
         figure, image = meta.get("figure", {}), meta.get("image", {})
@@ -40,7 +35,7 @@ def figure_problems(nb: dict) -> list[str]:
         names.append(name)
         if len(caption.strip()) < 15:
             problems.append(f"{where}: no caption")
-        explorer = ".show()" in _source(cell)
+        explorer = ".show()" in source(cell)
         alt = image.get("alt", "")
         if not explorer and (len(alt.strip()) < 15 or FILE_NAME.search(alt)):
             problems.append(f"{where}: alt text {alt!r} is missing, short or a file name")
@@ -54,15 +49,15 @@ def test_there_are_figures():
     drawing = [
         c
         for p in NOTEBOOKS
-        for c in json.loads(p.read_text())["cells"]
-        if c["cell_type"] == "code" and DRAWS.search(_source(c))
+        for c in read(p)["cells"]
+        if c["cell_type"] == "code" and DRAWS.search(source(c))
     ]
     assert len(drawing) >= len(NOTEBOOKS), "fewer figure cells than chapters: check DRAWS"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_figure_cell_is_named_captioned_described_and_cited(path: Path):
-    problems = figure_problems(json.loads(path.read_text(encoding="utf-8")))
+    problems = figure_problems(read(path))
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from packaging.version import Version
 
+from editions.book import ROOT
 from editions.kernels import BLAS_THREADS, NAME, use_ipc_kernels
 
 TCP_WARNING = "Kernel is running over TCP without encryption"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from editions.book import ROOT
 
 RUFF = Path(sys.executable).parent / "ruff"
 TARGETS = ["helpers", "tests", "book", "benchmarks", "_ext"]

@@ -26,12 +26,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT
 from playwright.sync_api import Browser, Page
 from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
 from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 
 from editions import lite
+from editions.book import ROOT, chapters
 from editions.live import PLACEHOLDER
 from helpers import widgets
 from tests.support import site
@@ -39,7 +39,7 @@ from tests.support.prose import round_off_scale
 
 LITE = site.SITE / "lite"
 SCREENSHOTS = site.SCREENSHOTS / "lite"
-CHAPTERS = [p.name for p in lite.chapters()]
+CHAPTERS = [p.name for p in chapters()]
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
 # MyST source that must not survive rendering: roles, directive fences and their

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BOOK, ROOT
 from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from editions.book import BOOK, ROOT
 from helpers import widgets
 from helpers.widgets import Choice, Explorer, Slider
 from tests.support.notebooks import isolated_env

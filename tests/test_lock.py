@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from importlib import metadata
 
 import pytest
-from conftest import ROOT
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+from editions.book import ROOT
 
 LOCK = ROOT / "requirements-lock.txt"
 REFRESH = ".ci/lock"

@@ -13,24 +13,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BOOK, CODE_WIDTH, ROOT
 
 import helpers
-from tests.support.notebooks import toc_files
+from editions.book import BOOK, CODE_WIDTH, ROOT, read, source, toc_files
 
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 PAGES = sorted(BOOK.glob("*.md"))
 # The longest code cell a chapter may hold, in lines (CONTRIBUTING.md, point 3).
 CELL_LINES = 25
-
-
-def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def _source(cell: dict) -> str:
-    src = cell["source"]
-    return src if isinstance(src, str) else "".join(src)
 
 
 def long_code_lines(cells: list[dict], width: int = CODE_WIDTH) -> list[str]:
@@ -43,7 +33,7 @@ def long_code_lines(cells: list[dict], width: int = CODE_WIDTH) -> list[str]:
     for number, cell in enumerate(cells, start=1):
         if cell["cell_type"] != "code":
             continue
-        for line_number, line in enumerate(_source(cell).splitlines(), start=1):
+        for line_number, line in enumerate(source(cell).splitlines(), start=1):
             if len(line) > width:
                 found.append(
                     f"cell {number}, line {line_number}: {len(line)} characters "
@@ -61,7 +51,7 @@ def long_code_cells(cells: list[dict], limit: int = CELL_LINES) -> list[str]:
     """
     found = []
     for index, cell in enumerate(cells):
-        length = len(_source(cell).splitlines())
+        length = len(source(cell).splitlines())
         if cell["cell_type"] == "code" and length > limit:
             found.append(f"cell index {index}: {length} lines (limit {limit})")
     return found
@@ -73,7 +63,7 @@ def test_there_are_chapters():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read(path)
     dirty = [
         i
         for i, c in enumerate(nb["cells"])
@@ -92,9 +82,9 @@ def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_chapter_skeleton(path):
-    cells = _cells(path)
-    markdown = "\n".join(_source(c) for c in cells if c["cell_type"] == "markdown")
-    code = [_source(c) for c in cells if c["cell_type"] == "code"]
+    cells = read(path)["cells"]
+    markdown = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
+    code = [source(c) for c in cells if c["cell_type"] == "code"]
     titles = re.findall(r"^# \S.*$", markdown, flags=re.M)
     assert len(titles) == 1, f"{path.name}: needs exactly one '# Title', found {titles}"
     assert "What you'll learn" in markdown and "What you need" in markdown, path.name
@@ -126,8 +116,8 @@ def test_chapter_skeleton(path):
 def test_skeleton_check_catches_a_missing_or_misplaced_summary(tmp_path):
     """The skeleton check fails on chapter 2 without its Summary, and with its Summary
     moved after the Exercises."""
-    nb = json.loads((BOOK / "02_activations.ipynb").read_text(encoding="utf-8"))
-    summary = [i for i, c in enumerate(nb["cells"]) if _source(c).startswith("## Summary")]
+    nb = read(BOOK / "02_activations.ipynb")
+    summary = [i for i, c in enumerate(nb["cells"]) if source(c).startswith("## Summary")]
     assert len(summary) == 1, "chapter 2 should hold its Summary in a cell of its own"
     cell = nb["cells"].pop(summary[0])
     broken = {
@@ -161,11 +151,11 @@ def test_cell_length_check_names_the_chapter_the_cell_and_its_length(tmp_path):
     assert long_code_cells([markdown, longer]) == [
         f"cell index 1: {CELL_LINES + 1} lines (limit {CELL_LINES})"
     ]
-    nb = json.loads((BOOK / "04_backprop.ipynb").read_text(encoding="utf-8"))
+    nb = read(BOOK / "04_backprop.ipynb")
     index = max(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
     cell = nb["cells"][index]
-    padding = CELL_LINES + 1 - len(_source(cell).splitlines())
-    cell["source"] = _source(cell) + "\n" + "b = 2\n" * (padding - 1) + "b = 2"
+    padding = CELL_LINES + 1 - len(source(cell).splitlines())
+    cell["source"] = source(cell) + "\n" + "b = 2\n" * (padding - 1) + "b = 2"
     path = tmp_path / "04_backprop.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     heading = f"04_backprop.ipynb: 1 code cell(s) longer than {CELL_LINES} lines"
@@ -176,7 +166,7 @@ def test_cell_length_check_names_the_chapter_the_cell_and_its_length(tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_exercises_have_wrapped_solutions(path):
-    markdown = [_source(c) for c in _cells(path) if c["cell_type"] == "markdown"]
+    markdown = [source(c) for c in read(path)["cells"] if c["cell_type"] == "markdown"]
     text = "\n".join(markdown)
     exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
     solutions = re.findall(r"```\{solution-start\} (\S+)", text)
@@ -197,7 +187,7 @@ def test_nothing_edits_sys_path():
     assert not offenders, f"these edit sys.path: {offenders}"
 
 
-def _shown_helpers_source() -> list[tuple[str, object]]:
+def _shown_helperssource() -> list[tuple[str, object]]:
     """The helpers objects whose source a chapter prints (inspect.getsource(X.y))."""
     modules = [
         importlib.import_module(info.name)
@@ -205,7 +195,7 @@ def _shown_helpers_source() -> list[tuple[str, object]]:
     ]
     shown = []
     for path in NOTEBOOKS:
-        code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+        code = "\n".join(source(c) for c in read(path)["cells"] if c["cell_type"] == "code")
         for dotted in re.findall(r"inspect\.getsource\(([\w.]+)\)", code):
             head, *rest = dotted.split(".")
             owners = [m for m in [helpers, *modules] if hasattr(m, head)]
@@ -219,7 +209,7 @@ def _shown_helpers_source() -> list[tuple[str, object]]:
 
 def test_helpers_source_shown_in_the_book_fits_the_column():
     """Code of helpers that a chapter prints obeys the chapters' line limit too."""
-    shown = _shown_helpers_source()
+    shown = _shown_helperssource()
     assert shown, "no chapter prints helpers' source: drop this test or the regex is wrong"
     too_long = [
         f"{where}, line {n}: {len(line)} characters (limit {CODE_WIDTH})"
@@ -259,8 +249,8 @@ def test_prose_uses_only_live_renderable_forms(path):
     pattern = _eval_pattern()
     defined: set[str] = set()
     problems = []
-    for index, cell in enumerate(_cells(path)):
-        text = _source(cell)
+    for index, cell in enumerate(read(path)["cells"]):
+        text = source(cell)
         if cell["cell_type"] == "code":
             if "glue" in text or "myst_nb" in text:
                 problems.append(f"code cell {index} still uses glue")
@@ -307,7 +297,7 @@ def test_live_notebooks_show_placeholders_and_fold_solutions():
     assert live.stale(NOTEBOOKS) == [], "run: python -m editions.live"
     for path in NOTEBOOKS:
         folded = 0
-        for cell in _cells(path):
+        for cell in read(path)["cells"]:
             for entry in cell["metadata"].get("user_expressions", []):
                 assert entry["result"]["data"] == {"text/plain": live.PLACEHOLDER}
             hidden = cell["metadata"].get("jupyter", {}).get("source_hidden", False)

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from tests.support.notebooks import toc_notebooks
+from editions.book import chapters
 from tests.support.seeds import (
     OTHER_SEEDS,
     chapter_seed,
@@ -18,7 +18,7 @@ from tests.support.seeds import (
     with_seed,
 )
 
-CHAPTERS = toc_notebooks()
+CHAPTERS = chapters()
 CI_SEEDS = ci_seeds()
 
 

@@ -28,12 +28,12 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import yaml
-from conftest import CODE_WIDTH, ROOT
 from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 from sphinx.search.en import SearchEnglish
 
 from editions import student as student_edition
+from editions.book import CODE_WIDTH, ROOT
 from helpers.widgets import (
     Choice,
     Explorer,

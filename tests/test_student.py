@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 
-from editions import student
+from editions import book, student
+from editions.book import ROOT, chapters
 from tests.support.student_edition import leaks, normalise, round_trip, solution_fragments
 
-CHAPTERS = student.chapters()
+CHAPTERS = chapters()
 IDS = [path.stem for path in CHAPTERS]
 
 
@@ -27,7 +27,7 @@ def _cells(notebook: dict, tag: str) -> list[dict]:
 
 
 def _text(notebook: dict) -> str:
-    return normalise("\n".join(student._source(c) for c in notebook["cells"]))
+    return normalise("\n".join(book.source(c) for c in notebook["cells"]))
 
 
 def test_every_chapter_is_in_the_student_edition():
@@ -64,7 +64,7 @@ def test_answer_cells_name_what_to_define_and_raise(chapter: Path):
     solutions = student.solutions(chapter)
     assert len(answers) == len(checks) == len(solutions)
     for answer, check, solution in zip(answers, checks, solutions, strict=True):
-        stub, check_source = student._source(answer), student._source(check)
+        stub, check_source = book.source(answer), book.source(check)
         tree = ast.parse(stub)
         last = tree.body[-1]
         assert isinstance(last, ast.Raise) and ast.unparse(last.exc.func) == "NotImplementedError"
@@ -85,7 +85,7 @@ def test_checks_read_only_their_answer_and_the_chapter(chapter: Path):
     """A check must not depend on another exercise's solution, which students lack."""
     notebook = json.loads(chapter.read_text(encoding="utf-8"))
     chapter_code = [
-        student._source(item)
+        book.source(item)
         for kind, item, _ in student._walk(notebook, chapter.stem)
         if kind == "cell" and item["cell_type"] == "code"
     ]

@@ -21,7 +21,7 @@ import nbformat
 from nbclient.exceptions import CellExecutionError
 from nbclient.util import run_sync
 
-from tests.support.notebooks import kernel
+from editions.kernels import kernel
 
 TIMEOUT = 600  # seconds for one cell
 

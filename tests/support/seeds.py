@@ -148,8 +148,7 @@ def run_with_seed(path: Path, seed: int, timeout: int = 300) -> SeedRun:
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
-    from editions.kernels import use_ipc_kernels
-    from tests.support.notebooks import execute
+    from editions.kernels import execute, use_ipc_kernels
 
     use_ipc_kernels()
     nb = with_seed(nbformat.read(path, as_version=4), seed)

@@ -10,43 +10,48 @@ module that resolves no host but 127.0.0.1. :func:`open_page` gives a :class:`Vi
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Page,
-    Request,
-    Response,
-    Route,
-    sync_playwright,
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, Route
+
+from editions import book
+from editions.site import (
+    LITE_RUN_STATE,
+    OFFLINE,
+    QUIET,
+    Server,
+    find_chromium,
+    launch,
+    serve,
+    wait_for_lite_kernel,
 )
 
-from tests.support.notebooks import ROOT, toc_files
+__all__ = [
+    "LITE_RUN_STATE",
+    "OFFLINE",
+    "QUIET",
+    "Server",
+    "find_chromium",
+    "launch",
+    "serve",
+    "wait_for_lite_kernel",
+]
 
-SITE = ROOT / "_build" / "html"
+ROOT = book.ROOT
+SITE = book.SITE
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 #: Every page of the table of contents, root first, as paths without suffix.
-PAGES = toc_files()
+PAGES = book.toc_files()
 NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
-#: A Chromium switch: no host but 127.0.0.1 resolves, so nothing can leave the machine.
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 def in_ci() -> bool:
@@ -54,16 +59,6 @@ def in_ci() -> bool:
 
 
 # --- the browser ----------------------------------------------------------------------
-
-
-def find_chromium() -> str | None:
-    """The system Chromium: $CHROMIUM, else chromium / chromium-browser on PATH."""
-    candidates = [os.environ.get("CHROMIUM"), "chromium", "chromium-browser"]
-    for name in filter(None, candidates):
-        path = shutil.which(name) or (name if Path(name).is_file() else None)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -76,17 +71,6 @@ def chromium_path() -> str:
             pytest.fail(message + "; CI=true requires the browser tests to run")
         pytest.skip(message)
     return path
-
-
-@contextmanager
-def launch(executable: str, *args: str) -> Iterator[Browser]:
-    """Headless Chromium (the one at ``executable``, with command-line ``args``)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=list(args))
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +103,7 @@ def build() -> Path:
     ``--all`` re-reads every page, so the warnings of pages that did not change since
     the last build are reported again instead of hidden by the incremental build.
     """
-    command = [Path(sys.executable).parent / "jupyter-book", "build", str(ROOT)]
-    command += ["-W", "-n", "--keep-going", "--all"]
+    command = book.build_command(ROOT, "--all")
     result = subprocess.run(
         command,
         cwd=ROOT,
@@ -138,50 +121,6 @@ def build() -> Path:
 
 
 # --- serving --------------------------------------------------------------------------
-
-
-class Server(http.server.ThreadingHTTPServer):
-    """An HTTP server that remembers every request: (path, status, bytes on disk)."""
-
-    daemon_threads = True
-
-    def __init__(self, folder: Path) -> None:
-        handler = functools.partial(_Handler, directory=str(folder))
-        super().__init__(("127.0.0.1", 0), handler)
-        self.requests: list[tuple[str, int, int]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the folder quietly and records each answer on the server."""
-
-    server: Server
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        local = Path(self.translate_path(self.path))
-        size_on_disk = local.stat().st_size if local.is_file() else 0
-        status = int(code) if isinstance(code, int) else 0
-        self.server.requests.append((self.path, status, size_on_disk))
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(folder: Path) -> Iterator[Server]:
-    """Serve a folder on a free port of 127.0.0.1 from a thread."""
-    server = Server(folder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -284,33 +223,3 @@ def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
     page.screenshot(path=SCREENSHOTS / f"{name}-full.jpg", full_page=True, quality=70)
-
-
-# --- the in-browser edition -----------------------------------------------------------
-
-#: 'done' once the kernel is idle and every shown prompt is numbered (folded solution
-#: cells show none); 'error: ...' once a cell shows a traceback, which stops Run All.
-LITE_RUN_STATE = """() => {
-  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
-    if (out.textContent.includes('Traceback (most recent call last)')) {
-      return 'error: ' + out.textContent.slice(0, 3000);
-    }
-  }
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
-    .map(p => p.textContent.trim()).filter(p => p);
-  const idle = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
-    .some(item => item.textContent.includes('| Idle'));
-  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && idle ? 'done' : false;
-}"""
-
-
-def wait_for_lite_kernel(page: Page, chapter: str, timeout: float) -> None:
-    """Wait (up to timeout seconds for each step) until the edition shows every code cell
-    of book/``chapter`` and its kernel is idle: Run All acts on the notebook in focus."""
-    cells = json.loads((ROOT / "book" / chapter).read_text(encoding="utf-8"))["cells"]
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-Notebook .jp-CodeCell').length === n",
-        arg=sum(cell["cell_type"] == "code" for cell in cells),
-        timeout=timeout * 1000,
-    )
-    page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=timeout * 1000)

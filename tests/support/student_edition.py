@@ -16,8 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from editions import student
-from tests.support.notebooks import kernel
+from editions import book, student
+from editions.kernels import kernel
 
 
 @dataclass
@@ -160,13 +160,13 @@ def html_solution_lines(markup: str, elsewhere: str) -> list[str]:
 
 def outside_solutions(chapter: Path) -> str:
     """Everything of the full notebook that is not inside a solution."""
-    notebook = student.json.loads(chapter.read_text(encoding="utf-8"))
+    notebook = book.read(chapter)
     parts = []
     for kind, item, _ in student._walk(notebook, chapter.stem):
         if kind == "markdown":
             parts.append(item)
         elif kind == "cell":
-            parts.append(student._source(item))
+            parts.append(book.source(item))
     return normalise("\n".join(parts))
 
 
