@@ -11,15 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: The performance budgets of DESIGN.md, in seconds and bytes (1 MB = 10**6 bytes).
-NOTEBOOK_BUDGET_S = 10.0
-#: The book's execution over (number of notebooks x the kernel floor).
-EXECUTION_RATIO_BUDGET = 3.0
-COLD_BUILD_BUDGET_S = 60.0
-CACHED_BUILD_BUDGET_S = 15.0
-REDRAW_MEDIAN_BUDGET_S = 0.050
-PAGE_BUDGET_BYTES = 3_000_000
-TEST_BUDGET_S = 600.0
+from benchmarks.budgets import BUDGETS
 
 #: How a row's value is shown: seconds as "s" or "ms", sizes in "bytes", or a plain ratio.
 UNITS = ("s", "ms", "bytes", "ratio")
@@ -165,3 +157,71 @@ def results_json(rows: Sequence[Row], machine: dict[str, Any], **extra: Any) -> 
         "over_budget": [r.figure for r in rows if r.over],
         "rows": [r.to_json() for r in rows],
     }
+
+
+# --- the README's short table -----------------------------------------------------------
+
+README_START = "<!-- benchmarks: start (written by python -m benchmarks.run --readme) -->"
+README_END = "<!-- benchmarks: end -->"
+
+
+def _largest(rows: Sequence[Row], prefix: str) -> Row | None:
+    measured = [r for r in rows if r.figure.startswith(prefix) and r.value is not None]
+    return max(measured, key=lambda r: r.value or 0.0, default=None)
+
+
+def summary_rows(rows: Sequence[Row], lite: dict[str, Any] | None = None) -> list[list[str]]:
+    """The README's rows (figure, latest, budget): per kind of figure, the worst one."""
+    out: list[list[str]] = []
+
+    def add(figure: str, row: Row | None, name: str = "") -> None:
+        if row is None:
+            return
+        value = format_value(row.value, row.unit) + (f" ({name})" if name else "")
+        budget = format_value(row.budget, row.unit) if row.budget is not None else "tracked"
+        out.append([figure, value + (" **OVER**" if row.over else ""), budget])
+
+    slowest = _largest(rows, "execute ")
+    if slowest is not None:
+        add("slowest notebook's execution", slowest, slowest.figure.removeprefix("execute "))
+    add("book execution / (chapters x kernel floor)", _largest(rows, "total / ("))
+    redraw = _largest(rows, "redraw median: ")
+    if redraw is not None:
+        add(
+            "live slider redraw, median (slowest explorer)",
+            redraw,
+            redraw.figure.removeprefix("redraw median: "),
+        )
+    add("cold build", _largest(rows, "cold build"))
+    add("cached rebuild after a prose edit", _largest(rows, "cached rebuild"))
+    page = _largest(rows, "page book/")
+    if page is not None:
+        add("heaviest page", page, page.figure.removeprefix("page "))
+    add("full test command", _largest(rows, "test command"))
+    for figure, key, unit, budget in (
+        ("browser edition: Run All, warm, median", "warm_median_s", "s", "lite_run_all"),
+        (
+            "browser edition: first visit downloads",
+            "first_visit_bytes",
+            "bytes",
+            "lite_first_visit",
+        ),
+    ):
+        if lite and key in lite:
+            add(figure, Row(figure, float(lite[key]), unit, BUDGETS[budget].limit))
+    return out
+
+
+def readme_section(rows: Sequence[Row], machine: str, lite: dict[str, Any] | None = None) -> str:
+    """The README's benchmark section: the machine line and the short table, in markers."""
+    lines = ["| figure | latest | budget |", "|---|---|---|"]
+    lines += [f"| {' | '.join(_md_escape(c) for c in r)} |" for r in summary_rows(rows, lite)]
+    return "\n".join([README_START, "", machine, "", *lines, "", README_END])
+
+
+def replace_readme_section(text: str, section: str) -> str:
+    """``text`` with the part between the markers (markers included) replaced."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README.md has no benchmark markers; add them where the table goes")
+    return text[:start] + section + text[end + len(README_END) :]

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import measure, pages, report
+from benchmarks.budgets import BUDGETS
 from benchmarks.report import Row
 from editions import book
 from editions.book import chapters, toc_files
@@ -68,7 +69,7 @@ def bench_explorers() -> list[Row]:
             result = measure.time_live_redraws(explorer, sweep)
         except Exception as exc:  # report and carry on with the other figures
             figure = f"redraw median: {explorer.name} explorer"
-            budget = report.REDRAW_MEDIAN_BUDGET_S
+            budget = BUDGETS["redraw_median"].limit
             rows.append(Row(figure, None, "ms", budget, error=repr(exc)))
             continue
         stats = measure.summary(result.times)
@@ -87,7 +88,7 @@ def bench_explorers() -> list[Row]:
                 f"redraw median: {explorer.name} explorer",
                 stats["median"],
                 "ms",
-                report.REDRAW_MEDIAN_BUDGET_S,
+                BUDGETS["redraw_median"].limit,
                 f"{len(sweep)} slider moves, 90th percentile {p90}",
                 detail=detail,
             )
@@ -159,7 +160,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
                     f"execute {name}",
                     stats["median"],
                     "s",
-                    report.NOTEBOOK_BUDGET_S,
+                    BUDGETS["notebook"].limit,
                     _spread(stats, "s"),
                     detail=detail,
                 )
@@ -174,7 +175,7 @@ def bench_notebooks(runs: int) -> tuple[list[Row], dict[str, Any]]:
                 f"total / ({len(measured)} x kernel floor)",
                 total / (len(measured) * floor),
                 "ratio",
-                report.EXECUTION_RATIO_BUDGET,
+                note="tracked, no budget: the content decides it",
                 detail={"total_s": total, "floor_s": floor, "notebooks": len(measured)},
             )
         )
@@ -192,7 +193,7 @@ def bench_builds(touch: str | None) -> list[Row]:
         copied = measure.copy_tracked(ROOT, copy)
         log(f"[build] copied {copied} tracked files to {copy}; cold build ...")
         cold = measure.run_command(book.build_command(copy), copy, keep=measure.EXECUTED)
-        rows.append(_build_row("cold build (no _build cache)", cold, report.COLD_BUILD_BUDGET_S))
+        rows.append(_build_row("cold build (no _build cache)", cold, BUDGETS["cold_build"].limit))
         log(f"[build] cold: {cold.seconds:.1f} s, exit {cold.returncode}")
 
         notebooks = chapters(copy)
@@ -205,7 +206,7 @@ def bench_builds(touch: str | None) -> list[Row]:
             _build_row(
                 f"cached rebuild (one markdown cell of {target.stem} edited)",
                 cached,
-                report.CACHED_BUILD_BUDGET_S,
+                BUDGETS["cached_build"].limit,
                 {"edited": f"{target.relative_to(copy)} cell {cell}"},
             )
         )
@@ -259,7 +260,7 @@ def bench_pages(root: Path, source: str) -> list[Row]:
                 f"page {page.page}",
                 page.total,
                 "bytes",
-                report.PAGE_BUDGET_BYTES,
+                BUDGETS["page"].limit,
                 note,
                 detail={
                     "html_bytes": page.html_bytes,
@@ -296,7 +297,7 @@ def bench_tests() -> list[Row]:
             "test command (python -m pytest)",
             run.seconds,
             "s",
-            report.TEST_BUDGET_S,
+            BUDGETS["tests"].limit,
             f"exit {run.returncode}: {last}",
             error="" if run.returncode == 0 else "tests failed",
             detail={"returncode": run.returncode, "tail": run.tail},
@@ -313,6 +314,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-build", action="store_true", help="no cold/cached build")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the tests")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="write the short table into README.md (with benchmarks/results/lite.json, if any)",
+    )
     parser.add_argument(
         "--touch", default=None, help="chapter edited before the cached rebuild (first chapter)"
     )
@@ -354,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.from_json:
         data = json.loads(args.from_json.read_text(encoding="utf-8"))
-        print_table(rows_from_json(data), preface(data["machine"], data["command"]), args.markdown)
+        rows = rows_from_json(data)
+        print_table(rows, preface(data["machine"], data["command"]), args.markdown)
+        if args.readme:
+            write_readme(rows, preface(data["machine"], data["command"]))
         return 0
 
     command = shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])])
@@ -378,7 +387,20 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     log(f"wrote {RESULTS.relative_to(ROOT)}")
     print_table(rows, preface(machine, command), args.markdown)
+    if args.readme:
+        write_readme(rows, preface(machine, command))
     return 0
+
+
+def write_readme(rows: list[Row], machine: str, readme: Path = ROOT / "README.md") -> None:
+    """Put the short table of these rows (and of the browser edition's last measurement,
+    benchmarks/results/lite.json, when there is one) between README.md's markers."""
+    lite_json = RESULTS.with_name("lite.json")
+    lite = json.loads(lite_json.read_text(encoding="utf-8")) if lite_json.is_file() else None
+    section = report.readme_section(rows, machine, lite)
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(report.replace_readme_section(text, section), encoding="utf-8")
+    log(f"wrote the benchmark table into {readme.name}")
 
 
 if __name__ == "__main__":
