@@ -201,7 +201,7 @@ def summary_rows(rows: Sequence[Row], lite: dict[str, Any] | None = None) -> lis
     for figure, key, unit, budget in (
         ("browser edition: Run All, warm, median", "warm_median_s", "s", "lite_run_all"),
         (
-            "browser edition: first visit downloads",
+            "browser edition: first visit",
             "first_visit_bytes",
             "bytes",
             "lite_first_visit",
