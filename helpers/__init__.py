@@ -26,9 +26,8 @@ the values the prose quotes (see :mod:`helpers._pyodide`).
 """
 
 import importlib
+import sys
 from types import ModuleType
-
-from . import _pyodide
 
 __all__ = [
     "activations",
@@ -65,4 +64,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-_pyodide.install()
+if sys.platform == "emscripten":  # the in-browser edition's kernel: see helpers._pyodide
+    from . import _pyodide
+
+    _pyodide.install()

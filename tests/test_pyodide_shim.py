@@ -66,3 +66,13 @@ def test_requested_expressions_of_a_malformed_message_is_empty(parent):
 def test_install_does_nothing_outside_pyodide():
     assert sys.platform != "emscripten"
     assert _pyodide.install() is False
+
+
+def test_importing_helpers_outside_pyodide_leaves_the_shim_alone():
+    """helpers installs the shim only in the browser edition's kernel: a fresh
+    interpreter that imports helpers does not even load helpers._pyodide."""
+    import subprocess
+
+    code = "import sys, helpers; print('helpers._pyodide' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,126 +1,204 @@
-"""helpers.widgets: the explorer pattern and chapter 2's activation explorer."""
+"""helpers.widgets: the explorer machinery (model, front-ends, output, caches) on a toy
+explorer, and the contract every explorer of the book keeps. What is particular to one
+explorer is in test_widget_<name>.py."""
 
 from __future__ import annotations
 
 import html
+import importlib
 import json
+import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
-from helpers import plots
-from helpers.activations import ACTIVATIONS
-from helpers.widgets import Choice, Explorer, Slider, activation_explorer, draw_activation
-from helpers.widgets.activation import describe_activation
+from helpers import plots, widgets
+from helpers.widgets import FRAMES_ENV, Choice, Explorer, Slider
+from helpers.widgets._cache import last_result
+from helpers.widgets._static import asset, grid_frames
+
+#: Every explorer of the book, by name: the factory that builds it.
+EXPLORERS: dict[str, Callable[[], Explorer]] = {
+    "activation": widgets.activation_explorer,
+    "initialization": widgets.init_explorer,
+    "gradient_flow": widgets.gradient_flow_explorer,
+}
+#: The explorers whose frame and alt text share one remembered computation, and the
+#: function (module, name) where that computation starts.
+SHARED_PASS = {
+    "initialization": ("helpers.widgets.initialization", "live_sample"),
+    "gradient_flow": ("helpers.experiments", "gradient_profile"),
+}
 
 
-@pytest.fixture(scope="module")
-def explorer() -> Explorer:
-    return activation_explorer()
+def toy() -> Explorer:
+    """Two controls, six small frames."""
+
+    def draw(fig: Any, shape: str, slope: float) -> None:
+        fig.clear()
+        x = np.linspace(-1.0, 1.0, 9)
+        fig.subplots().plot(x, slope * (x if shape == "line" else x**2))
+
+    def describe(shape: str, slope: float) -> str:
+        return f"A {shape} of slope {slope:g} over x from -1 to 1."
+
+    controls = [Choice("shape", ["line", "parabola"]), Slider("slope", [1.0, 2.0, 3.0])]
+    return Explorer("toy", draw, controls, width=2.0, height=1.5, describe=describe)
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"activation": "relu", "alpha": 0.0, "x_range": 2.0},
-        {"activation": "leaky_relu", "alpha": 0.3, "x_range": 5.0},
-        {"activation": "elu", "alpha": 1.0, "x_range": 10.0},
-        {"activation": "gelu", "alpha": 0.1, "x_range": 0.5},
-        {"activation": "sigmoid", "alpha": 0.1, "x_range": 10.0},
-    ],
-)
-def test_draw_activation_draws_both_panels(params):
-    fig = plots.canvas()
-    draw_activation(fig, **params)
-    f_ax, g_ax = fig.axes
-    assert params["activation"] in f_ax.get_title() and g_ax.get_title().startswith("f'(x)")
-    x, y = f_ax.lines[0].get_data()
-    assert np.isclose(x.min(), -params["x_range"]) and np.all(np.isfinite(y))
+def frames_data(page: str) -> dict[str, Any]:
+    match = re.search(r'class="nnfb-frames">(.*?)</script>', page)
+    assert match, "no frames in the static HTML"
+    return json.loads(match.group(1))
 
 
-def test_draw_is_pure_reused_figure_matches_fresh_one(explorer):
-    explorer.render(activation="sigmoid", alpha=0.5, x_range=10.0)  # leave other state
-    reused = explorer.render(activation="elu", alpha=0.3, x_range=5.0)
-    fresh = activation_explorer().render(activation="elu", alpha=0.3, x_range=5.0)
-    assert reused == fresh
+# --- the contract every explorer keeps ----------------------------------------------------
 
 
-def test_each_dpi_draws_on_a_canvas_of_its_own_with_the_same_frames(explorer):
-    """The live image and the static frames have a canvas each, at their own dpi: a
-    frame is the same whichever was drawn before it, and the same as on a new figure."""
-    params = {"activation": "tanh", "alpha": 0.1, "x_range": 2.0}
+@pytest.fixture(scope="module", params=sorted(EXPLORERS))
+def built(request) -> tuple[str, Explorer, str]:
+    """(name, explorer, its static HTML), once per explorer."""
+    explorer = EXPLORERS[request.param]()
+    return request.param, explorer, explorer.static_html()
+
+
+def test_every_grid_point_has_a_frame_with_its_own_alt_text(built):
+    name, explorer, page = built
+    data = frames_data(page)
+    sizes = [len(c.values) for c in explorer.controls]
+    assert len(data["index"]) == int(np.prod(sizes)), name
+    assert sorted(set(data["index"].values())) == list(range(len(data["frames"])))
+    assert len(data["alts"]) == len(data["frames"]) == len(set(data["alts"])), name
+    assert all(len(alt) >= 40 and explorer.heading in alt for alt in data["alts"])
+    start = explorer.params()
+    assert f'alt="{html.escape(explorer.alt_text(**start))}"' in page
+    assert "http://" not in page and "https://" not in page and "<iframe" not in page
+
+
+def test_a_reused_figure_renders_the_same_bytes_as_a_fresh_one(built):
+    """Draw functions keep their artists between frames (_cache.reuse): a frame must
+    not depend on the frames drawn before it."""
+    name, explorer, _ = built
+    points = [params for _, params, _ in explorer.grid()][::3]
+    for params in points:
+        explorer.render(**params)
+    for params in reversed(points):
+        fresh = EXPLORERS[name]().render(**params)
+        assert explorer.render(**params) == fresh, f"{name}: reused figure differs at {params}"
+
+
+def test_each_dpi_draws_on_a_canvas_of_its_own(built):
+    name, explorer, _ = built
+    params = explorer.params()
     live = explorer.render(**params)
     static = explorer.render(dpi=explorer.static_dpi, **params)
-    assert explorer.render(**params) == live
-    assert explorer.render(dpi=explorer.static_dpi, **params) == static
-    for dpi, png in ((explorer.live_dpi, live), (explorer.static_dpi, static)):
-        fig = plots.canvas(explorer.width, explorer.height, dpi)
-        with plots.style():
-            draw_activation(fig, **params)
-        assert plots.to_png(fig) == png
-        assert explorer._canvases[dpi].dpi == dpi
+    assert explorer.render(**params) == live and live != static, name
+    assert {f.dpi for f in explorer._canvases.values()} == {explorer.live_dpi, explorer.static_dpi}
 
 
-def test_different_parameters_give_different_frames(explorer):
-    a = explorer.render(activation="leaky_relu", alpha=0.01, x_range=5.0)
-    b = explorer.render(activation="leaky_relu", alpha=0.3, x_range=5.0)
-    assert a != b
-
-
-@pytest.fixture(scope="module")
-def static_page(explorer) -> str:
-    return explorer.static_html()
-
-
-def test_static_html_is_self_contained_and_complete(explorer, static_page):
-    page = static_page
-    assert "http://" not in page and "https://" not in page and "<iframe" not in page
-    data = json.loads(re.search(r'class="nnfb-frames">(.*?)</script>', page).group(1))
-    sizes = [len(c.values) for c in explorer.controls]
-    assert len(data["index"]) == int(np.prod(sizes))  # every grid point has a frame
-    # alpha only changes leaky_relu and elu frames, so the others are rendered once per range
-    assert len(data["frames"]) == 2 * 5 * 3 + 6 * 3
-    assert max(data["index"].values()) == len(data["frames"]) - 1
-    assert page.count('type="range"') == 2 and page.count("<select") == 1
-    assert data["labels"][1] == ["0.00", "0.01", "0.10", "0.30", "1.00"]
-
-
-def test_static_html_is_deterministic():
-    def small() -> Explorer:
-        return Explorer(
-            "small",
-            draw_activation,
-            [Choice("activation", ["relu", "tanh"]), Slider("alpha", [0.0, 0.1])],
-            fixed={"x_range": 3.0},
-        )
-
-    assert small().static_html() == small().static_html()
-
-
-def test_live_widget_redraws_on_change(explorer):
+def test_the_live_widget_redraws_when_a_slider_moves(built):
+    name, explorer, _ = built
     box = explorer.live()
     image, status = box.children[2], box.children[1]
-    before, label_before = image.value, status.value
-    box.inputs["alpha"].value = 0.5
-    box.inputs["activation"].value = "leaky_relu"
-    assert image.value != before and "alpha = 0.50" in status.value != label_before
+    before = image.value
+    slider = next(c for c in explorer.controls if isinstance(c, Slider))
+    value = slider.values[0] if slider.start != slider.values[0] else slider.values[-1]
+    box.inputs[slider.name].value = value
+    assert image.value != before, name
+    assert f"{slider.label or slider.name} = {slider.show(value)}" in status.value
     assert "nnfb-explorer" in box._dom_classes
 
 
-def test_output_carries_both_front_ends(explorer):
-    bundle = explorer.show()._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert 'class="nnfb-static-explorer"' in bundle["text/html"]
-    assert bundle["text/plain"].startswith("Explorer('activation'")
+@pytest.mark.parametrize("name", sorted(SHARED_PASS))
+def test_a_static_frame_and_its_alt_text_share_one_computation(name, monkeypatch):
+    """The alt text describes the numbers the frame drew without computing them again:
+    the explorer's pass (counted where it starts) runs once per frame."""
+    owner, function = SHARED_PASS[name]
+    module = importlib.import_module(owner)
+    real, counted = getattr(module, function), []
+    monkeypatch.setattr(module, function, lambda *a, **k: counted.append(1) or real(*a, **k))
+    pngs, alts, _ = grid_frames(EXPLORERS[name]())
+    assert len(counted) == len(pngs) == len(alts)
 
 
-def test_in_pyodide_the_output_leaves_out_the_static_frames(explorer, monkeypatch):
-    monkeypatch.setattr("sys.platform", "emscripten")
-    bundle = explorer.show()._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "nnfb-static-explorer" not in bundle["text/html"]
-    assert "precomputed frames are in the HTML book" in bundle["text/html"]
+# --- the output a notebook cell shows ------------------------------------------------------
+
+
+def test_the_output_holds_the_static_frames_only_where_the_html_book_is_built(monkeypatch):
+    monkeypatch.delenv(FRAMES_ENV, raising=False)
+    live = toy().show()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in live
+    assert "nnfb-static-explorer" not in live["text/html"]
+    assert "precomputed frames are in the HTML book" in live["text/html"]
+    assert live["text/plain"] == "Explorer('toy', controls: shape, slope)"
+    monkeypatch.setenv(FRAMES_ENV, "1")
+    book = toy().show()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in book
+    assert 'class="nnfb-static-explorer"' in book["text/html"]
+
+
+def test_the_html_build_asks_its_kernels_for_the_frames(monkeypatch):
+    """_ext/explorer_frames.py sets FRAMES_ENV in the build's environment, which the
+    kernels it starts inherit."""
+    import sys
+
+    from editions.book import ROOT
+
+    monkeypatch.delenv(FRAMES_ENV, raising=False)
+    monkeypatch.syspath_prepend(str(ROOT / "_ext"))
+    extension = importlib.import_module("explorer_frames")
+
+    class App:
+        pass
+
+    extension.setup(App())
+    assert extension.FRAMES_ENV == FRAMES_ENV and os.environ[FRAMES_ENV] == "1"
+    sys.modules.pop("explorer_frames")
+
+
+# --- the static front-end --------------------------------------------------------------------
+
+
+def test_the_static_front_end_is_built_from_its_files():
+    page = toy().static_html()
+    assert asset("explorer.js").strip() in page and asset("explorer.css").strip() in page
+    assert "$" not in page.replace(asset("explorer.js"), "")  # every placeholder filled
+    data = frames_data(page)
+    assert len(data["frames"]) == 6 and data["labels"] == [["line", "parabola"], ["1", "2", "3"]]
+    assert page.count('type="range"') == 1 and page.count("<select") == 1
+    assert 'aria-label="slope" aria-valuetext="2"' in page
+    assert page.count('role="status" aria-live="polite"') == 1
+    assert "<output" not in page  # an <output> is a second live region
+
+
+def test_static_html_is_deterministic_and_escapes_its_data():
+    def small(label: str) -> Explorer:
+        explorer = toy()
+        explorer.title = label
+        return explorer
+
+    assert small("a").static_html() == small("a").static_html()
+    tricky = small("</script><b>")
+    page = tricky.static_html()
+    assert "</script><b>" not in page
+    assert "&lt;/script&gt;&lt;b&gt;" in page and frames_data(page)["alts"][0].startswith("</")
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+def test_grid_keys_and_shared_frames():
+    explorer = toy()
+    explorer.canonical = lambda p: {"shape": p["shape"]}  # slope ignored: 2 frames
+    keys = [(key, frame) for key, _, frame in explorer.grid()]
+    assert [k for k, _ in keys] == ["0-0", "0-1", "0-2", "1-0", "1-1", "1-2"]
+    assert len({f for _, f in keys}) == 2
+    pngs, index = explorer.frames()
+    assert len(pngs) == 2 and index == {"0-0": 0, "0-1": 0, "0-2": 0, "1-0": 1, "1-1": 1, "1-2": 1}
+    assert explorer.alt_text(shape="line", slope=3.0).startswith("toy explorer, for shape line.")
 
 
 def test_bad_definitions_are_refused():
@@ -128,67 +206,26 @@ def test_bad_definitions_are_refused():
         Slider("a", [2.0, 1.0])
     with pytest.raises(ValueError, match="default"):
         Choice("c", ["x", "y"], default="z")
+    with pytest.raises(ValueError, match="options must not be empty"):
+        Choice("c", [])
     with pytest.raises(ValueError, match="distinct"):
-        Explorer("e", draw_activation, [Slider("a", [0, 1]), Slider("a", [0, 1])])
+        Explorer("e", toy().draw, [Slider("a", [0, 1]), Slider("a", [0, 1])])
     with pytest.raises(TypeError, match="draw must be callable"):
-        Explorer("e", "draw", [Slider("a", [0, 1])])
-    with pytest.raises(ValueError, match="unknown parameter"):
-        activation_explorer().render(slope=2.0)
-    with pytest.raises(ValueError, match="x_range must be positive"):
-        draw_activation(plots.canvas(), "relu", 0.1, 0.0)
-
-
-# --- what screen readers get ------------------------------------------------------------
-
-
-def test_each_frame_has_its_own_alt_text_from_the_plotted_numbers(explorer, static_page):
-    data = json.loads(re.search(r'class="nnfb-frames">(.*?)</script>', static_page).group(1))
-    alts = data["alts"]
-    assert len(alts) == len(data["frames"]) and len(set(alts)) == len(alts)
-    assert all(len(alt) >= 15 and not alt.endswith(".png") for alt in alts)
-    # the shown frame's alt text is the start parameters' one, in the img tag itself
-    start = explorer.params()
-    assert f'alt="{html.escape(explorer.alt_text(**start))}"' in static_page
-    # a described number is the computed one, not a typed one
-    x = np.linspace(-2.0, 2.0, 401)
-    grad = ACTIVATIONS["sigmoid"].grad(x)
-    text = explorer.alt_text(activation="sigmoid", alpha=0.1, x_range=2.0)
-    assert "for activation sigmoid, input range ± 2." in text  # alpha: not in this frame
-    leaky = explorer.alt_text(activation="leaky_relu", alpha=0.3, x_range=2.0)
-    assert "for activation leaky_relu, alpha 0.30, input range ± 2." in leaky
-    assert f"from {grad.min():.3g} to {grad.max():.3g}" in text
-    relu = describe_activation("relu", 0.1, 5.0)
-    assert "from 0 to 5" in relu and "(50% of the range): x < 0" in relu
-    assert "No saturated region" in describe_activation("softplus", 0.1, 2.0)
-
-
-def test_static_controls_announce_their_values(explorer, static_page):
-    assert 'role="group" aria-label="Activation explorer' in static_page
-    assert static_page.count('role="status" aria-live="polite"') == 1
-    assert 'aria-label="alpha" aria-valuetext="0.10"' in static_page
-    assert 'aria-label="input range ±" aria-valuetext="5"' in static_page
-    assert "<output" not in static_page  # an <output> is a second live region
-
-
-def test_explorer_descriptions_are_checked():
+        Explorer("e", "draw", [Slider("a", [0, 1])])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="describe must be callable"):
-        Explorer("e", draw_activation, [Slider("alpha", [0, 1])], describe="words")
-    silent = Explorer(
-        "e",
-        draw_activation,
-        [Slider("alpha", [0.0, 1.0])],
-        fixed={"activation": "relu", "x_range": 1.0},
-        describe=lambda **params: " ",
-    )
+        Explorer("e", toy().draw, [Slider("a", [0, 1])], describe="words")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown parameter"):
+        toy().render(tilt=2.0)
+    silent = toy()
+    silent.describe = lambda **params: " "
     with pytest.raises(ValueError, match="describe must return a non-empty string"):
-        silent.alt_text(alpha=0.0)
-    plain = Explorer("plain", draw_activation, [Slider("alpha", [0.0, 1.0])])
-    assert plain.alt_text(alpha=1.0) == "plain explorer, for alpha 1."
+        silent.alt_text()
+
+
+# --- the caches --------------------------------------------------------------------------------
 
 
 def test_last_result_computes_once_for_the_same_arguments():
-    from helpers.widgets._core import last_result
-
     calls = []
 
     @last_result
@@ -212,27 +249,31 @@ def test_last_result_computes_once_for_the_same_arguments():
         with pytest.raises(ValueError, match="positive"):
             profile("tanh", scale=-1.0)
     assert len(calls) == 5
-    profile(np.zeros(2))  # arguments that == cannot compare are never a match
+    profile(np.zeros(2))  # arguments that are not plain values are never remembered
     profile(np.zeros(2))
     assert len(calls) == 7
 
 
-@pytest.mark.parametrize(
-    ("make", "owner", "name"),
-    [
-        ("init_explorer", "helpers.widgets.initialization", "live_sample"),
-        ("gradient_flow_explorer", "helpers.experiments", "gradient_profile"),
-    ],
-)
-def test_a_static_frame_and_its_alt_text_share_one_computation(make, owner, name, monkeypatch):
-    """The alt text describes the numbers the frame drew, without computing them again:
-    the explorer's pass (counted where it starts) runs once per frame."""
-    import importlib
+def test_last_result_tells_values_of_other_types_apart():
+    """True == 1 and 1 == 1.0 in Python, but a call with True is not the call with 1: it
+    is computed (and refused, if the function refuses it) afresh."""
+    seen = []
 
-    from helpers import widgets
+    @last_result
+    def depth_of(depth):
+        if isinstance(depth, bool):
+            raise TypeError("depth must be an int, got bool")
+        seen.append(depth)
+        return depth
 
-    module = importlib.import_module(owner)
-    real, counted = getattr(module, name), []
-    monkeypatch.setattr(module, name, lambda *a, **k: counted.append(1) or real(*a, **k))
-    pngs, alts, _ = getattr(widgets, make)()._grid()
-    assert len(counted) == len(pngs) == len(alts)
+    assert depth_of(1) == 1
+    with pytest.raises(TypeError, match="got bool"):
+        depth_of(True)
+    assert depth_of(1.0) == 1.0 and seen == [1, 1.0]
+
+
+def test_a_remembered_explorer_pass_still_refuses_a_bool_depth():
+    """After a valid call, the same values as another type are checked again."""
+    widgets.draw_gradient_flow(plots.canvas(), "relu", 1, 1.0, width=8)
+    with pytest.raises((TypeError, ValueError), match="depth"):
+        widgets.draw_gradient_flow(plots.canvas(), "relu", True, 1.0, width=8)

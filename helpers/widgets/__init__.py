@@ -1,7 +1,13 @@
-"""Interactive explorers, each a pure ``draw(fig, **params)`` with two front-ends.
+"""Interactive explorers: each a pure ``draw(fig, **params)`` with three front-ends.
 
-See :mod:`helpers.widgets._core` for the pattern. Each explorer lives in its own
-module and is built by a function that returns an :class:`Explorer`:
+One module per job: :mod:`._model` (the explorer, its controls, its alt texts),
+:mod:`._static` (the precomputed frames of the HTML book, with their HTML, CSS and
+JavaScript as files in ``static/``), :mod:`._live` (the ipywidgets front-end),
+:mod:`._output` (what a notebook cell displays) and :mod:`._cache` (artists kept
+between frames, and a frame's computation shared by its picture and its alt text).
+
+Each explorer lives in its own module and is built by a function that returns an
+:class:`Explorer`:
 
 - :func:`activation_explorer` (chapter 2): activation x slope alpha x input range;
 - :func:`init_explorer` (chapter 5): activation x init scheme x scale, per-layer
@@ -10,12 +16,14 @@ module and is built by a function that returns an :class:`Explorer`:
   gradient norm per layer.
 """
 
-from ._core import Choice, Explorer, ExplorerOutput, Slider
+from ._model import Choice, Explorer, Slider
+from ._output import FRAMES_ENV, ExplorerOutput
 from .activation import activation_explorer, draw_activation
 from .gradient_flow import draw_gradient_flow, gradient_flow_explorer
 from .initialization import draw_init, init_explorer
 
 __all__ = [
+    "FRAMES_ENV",
     "Choice",
     "Explorer",
     "ExplorerOutput",

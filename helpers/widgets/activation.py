@@ -16,7 +16,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import plots
 from ..activations import ACTIVATIONS
-from ._core import Choice, Explorer, Slider, reuse
+from ._cache import reuse
+from ._model import Choice, Explorer, Slider
 
 #: Activations whose negative slope or scale is the ``alpha`` slider.
 HAS_ALPHA = ("leaky_relu", "prelu", "elu")

@@ -24,7 +24,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import data, experiments, plots
 from .._checks import as_real
-from ._core import Choice, Explorer, Slider, last_result, reuse
+from ._cache import last_result, reuse
+from ._model import Choice, Explorer, Slider
 
 Array = np.ndarray
 

@@ -39,7 +39,8 @@ from matplotlib.ticker import FixedFormatter
 
 from .. import experiments, layers, probes
 from .._checks import as_real
-from ._core import Choice, Explorer, Slider, last_result, reuse
+from ._cache import last_result, reuse
+from ._model import Choice, Explorer, Slider
 
 Array = np.ndarray
 

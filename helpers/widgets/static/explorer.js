@@ -1,0 +1,28 @@
+// The static explorer: swaps precomputed frames as the reader moves a control.
+// It runs once per explorer, from the script element inside the explorer's root.
+(function (root) {
+  "use strict";
+  var data = JSON.parse(root.querySelector(".nnfb-frames").textContent);
+  var inputs = root.querySelectorAll("[data-param]");
+  var outs = root.querySelectorAll(".nnfb-value");
+  var img = root.querySelector(".nnfb-frame");
+  var announce = root.querySelector(".nnfb-announce");
+  function update() {
+    var key = [], said = [];
+    inputs.forEach(function (el, k) {
+      var shown = data.labels[k][Number(el.value)];
+      key.push(el.value);
+      outs[k].textContent = shown;
+      if (el.type === "range") el.setAttribute("aria-valuetext", shown);
+      said.push(data.names[k] + " " + shown);
+    });
+    var frame = data.index[key.join("-")];
+    img.src = "data:image/png;base64," + data.frames[frame];
+    img.alt = data.alts[frame];
+    announce.textContent = said.join(", ");
+  }
+  inputs.forEach(function (el) {
+    el.addEventListener("input", update);
+    el.addEventListener("change", update);
+  });
+})(document.currentScript.closest(".nnfb-static-explorer"));
