@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from editions import book, student
 
@@ -24,8 +25,11 @@ def build_lite() -> None:
 
 
 def main() -> int:
-    steps = [("HTML book", build_book), ("student edition", student.build)]
-    steps += [("in-browser edition", build_lite)]  # it holds the student notebooks too
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("HTML book", build_book),
+        ("student edition", student.build),
+        ("in-browser edition", build_lite),  # it holds the student notebooks too
+    ]
     for name, step in steps:
         start = time.perf_counter()
         try:

@@ -48,7 +48,7 @@ GROUP = "jupyter_client.kernel_provisioners"
 BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-class IPCProvisioner(LocalProvisioner):  # type: ignore[misc]
+class IPCProvisioner(LocalProvisioner):
     """The local provisioner, with the kernel's channels on Unix sockets.
 
     Where there are none (Windows), it behaves exactly as the local provisioner.

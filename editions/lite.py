@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from editions.book import BUILD, ROOT, SITE, chapters
@@ -158,7 +159,7 @@ def build_helpers_wheel(downloads: Path) -> Path:
 # --- 2. verify --------------------------------------------------------------------------
 
 
-def closure(lock: dict, names: list[str], leave_out: list[str] = ()) -> list[str]:
+def closure(lock: dict, names: list[str], leave_out: Sequence[str] = ()) -> list[str]:
     """``names`` and everything they depend on in ``lock``, sorted, without
     ``leave_out``."""
     todo, seen = list(names), set(leave_out)
@@ -346,7 +347,7 @@ def compiled_in_place(source: str, target: str, prefix: str, wanted: set, drop: 
     imports what it needs."""
     import importlib.util
     import zipfile
-    from importlib._bootstrap_external import _code_to_hash_pyc
+    from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
 
     count = 0
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
@@ -421,7 +422,9 @@ def compile_startup_modules(dest: Path) -> int:
     lock_path = dest / "pyodide-lock.json"
     lock = json.loads(lock_path.read_text(encoding="utf-8"))
     prefixes = {"site": "/lib/python3.12/site-packages/", "stdlib": "/lib/python3.12/"}
-    archives = [("python_stdlib.zip", "/lib/python312.zip/", True, ())]
+    archives: list[tuple[str, str, bool, tuple[str, ...]]] = [
+        ("python_stdlib.zip", "/lib/python312.zip/", True, ())
+    ]
     by_file = {entry["file_name"]: entry for entry in lock["packages"].values()}
     for name, entry in by_file.items():
         compiles = name.startswith(tuple(COMPILED))

@@ -37,6 +37,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -190,8 +191,9 @@ def split_solution(solution: Solution) -> Solution:
         drop: set[int] = set()
         for statement in tree.body:
             if _is_check(statement):
-                solution.checks.append(ast.get_source_segment(source, statement))
-                drop.update(range(statement.lineno - 1, statement.end_lineno))
+                solution.checks.append(ast.get_source_segment(source, statement) or "")
+                end = statement.end_lineno or statement.lineno
+                drop.update(range(statement.lineno - 1, end))
             else:
                 nested = [n for n in ast.walk(statement) if isinstance(n, ast.Assert)]
                 if nested:
@@ -207,8 +209,8 @@ def split_solution(solution: Solution) -> Solution:
         raise ValueError(f"{where}: the solution asserts nothing at top level")
     bound = _bound_names(answer_statements)
     read: list[str] = []
-    for statement in solution.checks:
-        read += _read_names(ast.parse(statement))
+    for check in solution.checks:
+        read += _read_names(ast.parse(check))
     solution.reads = [name for name in bound if name in read]
     if not solution.reads:
         raise ValueError(
@@ -231,7 +233,7 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _walk(notebook: dict, chapter: str) -> Iterator[tuple[str, object, dict]]:
+def _walk(notebook: dict, chapter: str) -> Iterator[tuple[str, Any, dict]]:
     """The notebook's content in order: ("cell", cell, origin), ("markdown", text,
     origin) for the kept part of a markdown cell, ("solution", Solution, origin)."""
     current: Solution | None = None

@@ -1,16 +1,19 @@
-"""The code, tests and notebooks are ruff clean and ruff formatted, and helpers/ passes
-mypy (configured in pyproject.toml) with no errors."""
+"""The code, tests and notebooks are ruff clean and ruff formatted, and the project's
+code passes mypy (configured in pyproject.toml) with no errors."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from editions.book import ROOT
 
 RUFF = Path(sys.executable).parent / "ruff"
-TARGETS = ["helpers", "tests", "book", "benchmarks", "_ext"]
+TARGETS = ["helpers", "editions", "tests", "book", "benchmarks", "_ext"]
+#: What mypy checks: every folder of code but the tests themselves.
+TYPED = ["helpers", "editions", "benchmarks", "_ext", "tests/support"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +33,12 @@ def test_ruff_format_is_applied():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_finds_no_errors_in_helpers():
+def test_mypy_checks_every_folder_of_code():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["mypy"]["files"] == TYPED
+
+
+def test_mypy_finds_no_errors():
     # The files to check and the options are in pyproject.toml ([tool.mypy]). It runs
     # against whichever numpy and matplotlib are installed: the lock's, and in CI the
     # oldest supported ones too (matplotlib 3.8's stubs type Figure.subplots() as a

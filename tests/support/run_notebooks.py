@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
@@ -39,7 +40,9 @@ def _run(nb: nbformat.NotebookNode, folder: Path) -> None:
                 client.execute_cell(cell, index)
             elif expressions := EVAL_ROLE.findall(cell.source):
                 named = {str(i): e for i, e in enumerate(expressions)}
-                reply = run_sync(client.kc.execute_interactive)(
+                # nbclient's AsyncKernelClient: execute_interactive is not in its types
+                kc: Any = client.kc
+                reply = run_sync(kc.execute_interactive)(
                     "", silent=True, store_history=False, user_expressions=named, timeout=TIMEOUT
                 )
                 results = reply["content"]["user_expressions"]

@@ -17,10 +17,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, Route
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    Route,
+    ViewportSize,
+)
 
 from editions import book
 from editions.site import (
@@ -48,7 +57,7 @@ __all__ = [
 ROOT = book.ROOT
 SITE = book.SITE
 SCREENSHOTS = ROOT / "tests" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 #: Every page of the table of contents, root first, as paths without suffix.
 PAGES = book.toc_files()
 NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
@@ -161,8 +170,8 @@ def open_page(
     browser: Browser,
     url: str,
     allowed: Callable[[str], bool],
-    viewport: dict[str, int] = VIEWPORT,
-    color_scheme: str = "light",
+    viewport: ViewportSize = VIEWPORT,
+    color_scheme: Literal["light", "dark"] = "light",
 ) -> Iterator[Visit]:
     """Open url in a fresh context that aborts and records every request not allowed.
 

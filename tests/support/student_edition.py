@@ -91,7 +91,7 @@ def round_trip(chapter: Path, timeout: int = 120, reseed: int | None = None) -> 
                 client.execute_cell(restored, len(notebook.cells) - 1)
                 if _error(restored):
                     outcome.solution_errors.append(_error(restored))
-            check = _append(notebook, checks[label].source)
+            check = _append(notebook, book.source(checks[label]))
             client.execute_cell(check, len(notebook.cells) - 1)
             outcome.on_solution = _text(check)
     return outcomes
