@@ -43,6 +43,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from editions import node
 from editions.book import BUILD, ROOT, SITE, chapters
 
 OUT = SITE / "lite"
@@ -116,7 +117,7 @@ def download_runtime(downloads: Path) -> Path:
     """The npm package pyodide@PYODIDE, checked against its pinned sha512; its folder."""
     tarball = downloads / f"pyodide-{PYODIDE}.tgz"
     if not tarball.exists():
-        _run("npm", "pack", f"pyodide@{PYODIDE}", "--pack-destination", downloads)
+        _run(*node.command("npm"), "pack", f"pyodide@{PYODIDE}", "--pack-destination", downloads)
     digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
     if f"sha512-{digest}" != PYODIDE_INTEGRITY:
         raise RuntimeError(f"{tarball.name}: sha512 does not match the pinned integrity")
@@ -438,8 +439,8 @@ def compile_startup_modules(dest: Path) -> int:
     script += f"\n_compile_startup('/site', {STARTUP_IMPORTS!r}, {archives!r})\n"
     arguments = json.dumps([dest.resolve().as_posix(), PRELOAD])
     print("+ node: compile the kernel's startup modules with Pyodide", flush=True)
-    node = ["node", "--input-type=module", "-e", NODE_DRIVER, arguments]
-    subprocess.run(node, input=script.encode(), check=True, cwd=ROOT)
+    driver = ["--input-type=module", "-e", NODE_DRIVER, arguments]
+    node.run("node", *driver, input=script.encode(), cwd=ROOT)
     compiled = dest / "bytecode"
     counts = json.loads((compiled / "counts.json").read_text(encoding="utf-8"))
     for name, _, compiles, drop in archives:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +31,7 @@ from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 from sphinx.search.en import SearchEnglish
 
+from editions import node
 from editions import student as student_edition
 from editions.book import CODE_WIDTH, ROOT
 from helpers.widgets import (
@@ -52,7 +52,6 @@ from tests.support.site import (
     Visit,
     build_problems,
     from_disk,
-    in_ci,
     open_page,
     same_host,
     screenshot,
@@ -769,19 +768,16 @@ COLOR_SCHEMES = ("light", "dark")
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    """axe.min.js of the pinned release, installed with npm when not cached yet."""
+    """axe.min.js of the pinned release, installed with npm (editions.node's, from PyPI)
+    when not cached yet."""
     script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
     if not script.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            message = "npm is needed to install axe-core for the accessibility tests"
-            if in_ci():
-                pytest.fail(message + "; CI=true requires them to run")
-            pytest.skip(message)
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        command = [npm, "install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund"]
-        command += ["--prefix", str(AXE_CACHE), f"axe-core@{AXE_VERSION}"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        options = ["--no-save", "--no-package-lock", "--no-audit", "--no-fund"]
+        package = ["--prefix", str(AXE_CACHE), f"axe-core@{AXE_VERSION}"]
+        result = node.run(
+            "npm", "install", *options, *package, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0 or not script.is_file():
             pytest.fail(f"npm could not install axe-core {AXE_VERSION}:\n{result.stderr[-2000:]}")
     digest = hashlib.sha256(script.read_bytes()).hexdigest()
