@@ -1,4 +1,8 @@
-"""``python -m editions``: the HTML book, the browser edition, the student edition."""
+"""``python -m editions``: the HTML book, the student edition, the browser edition.
+
+Each edition built is noted in ``_build/editions.json`` with the digest of the sources
+it was built from and the problems its log flagged (:func:`editions.book.record`).
+"""
 
 from __future__ import annotations
 
@@ -10,30 +14,42 @@ from collections.abc import Callable
 from editions import book, student
 
 
-def build_book() -> None:
-    """The HTML book, warnings as errors."""
+def build_book(digest: str) -> None:
+    """The HTML book, warnings as errors; complete when no earlier build was there."""
+    complete = not (book.BUILD / ".doctrees").exists()
     command = book.build_command()
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True, cwd=book.ROOT)
+    returncode, log = book.run_logged(command)
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, command, log)
+    book.record("book", book.log_problems(0, log), complete, digest)
 
 
-def build_lite() -> None:
+def build_student(digest: str) -> None:
+    """The student edition, from the book's execution results."""
+    log = student.build()
+    book.record("student", book.log_problems(0, log), True, digest)
+
+
+def build_lite(digest: str) -> None:
     """The in-browser edition, into _build/html/lite (after the book: it lives in the site)."""
     from editions import lite
 
     lite.build()
+    book.record("lite", [], True, digest)
 
 
 def main() -> int:
-    steps: list[tuple[str, Callable[[], object]]] = [
+    digest = book.sources_digest()
+    steps: list[tuple[str, Callable[[str], object]]] = [
         ("HTML book", build_book),
-        ("student edition", student.build),
+        ("student edition", build_student),
         ("in-browser edition", build_lite),  # it holds the student notebooks too
     ]
     for name, step in steps:
         start = time.perf_counter()
         try:
-            step()
+            step(digest)
         except subprocess.CalledProcessError as error:
             print(f"editions: the {name} failed (exit {error.returncode})", file=sys.stderr)
             return error.returncode or 1

@@ -1,5 +1,7 @@
 """The book's structure, in one place: where the book is, what its table of contents
-lists, the cells of a notebook, and the command that builds the HTML book.
+lists, the cells of a notebook, the command that builds the HTML book, and the record
+of which sources each edition was last built from (so that the tests can use the build
+that ``python -m editions`` made instead of making their own).
 
 Everything else (the editions, the tests, the benchmarks) asks this module, so that
 there is one answer to "which chapters are there, in which order".
@@ -7,9 +9,14 @@ there is one answer to "which chapters are there, in which order".
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +88,100 @@ def build_command(source: Path = ROOT, *options: str) -> list[str]:
     Python's environment; ``options`` are added (``--all``, ``--config FILE``...)."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     return [str(jupyter_book), "build", str(source), "-W", "-n", "--keep-going", *options]
+
+
+# --- a build and its record ----------------------------------------------------------------
+
+#: What a build is made from: the files that, changed, change what the site shows.
+BUILD_INPUTS = (
+    "_config.yml",
+    "_toc.yml",
+    "book",
+    "_ext",
+    "_static",
+    "_templates",
+    "helpers",
+    "editions",
+    "requirements-lock.txt",
+)
+#: Which editions were built from which sources, and what their logs flagged.
+RECORD = BUILD / "editions.json"
+_SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".egg-info")
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: A line of a build log that is a warning or an error of any kind: Sphinx's and
+#: myst-nb's ("WARNING:", "ERROR:"), a kernel's or another logger's ("[IPKernelApp]
+#: WARNING | ..."), Python's warnings ("x.py:3: DeprecationWarning: ...").
+FLAGGED_LINE = re.compile(r"\b(WARNING|ERROR)\b|\b\w*(Warning|Error): |\bwarning: ", re.I)
+
+
+def sources_digest(root: Path = ROOT) -> str:
+    """sha256 over the path and content of every file of :data:`BUILD_INPUTS`."""
+    digest = hashlib.sha256()
+    for name in BUILD_INPUTS:
+        top = root / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in files:
+            if any(part.endswith(_SKIPPED) for part in path.relative_to(root).parts):
+                continue
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def log_problems(returncode: int, output: str) -> list[str]:
+    """Why a build's exit code and log are not clean (empty when they are)."""
+    problems = [f"exit code {returncode}"] if returncode else []
+    lines = ANSI.sub("", output).splitlines()
+    flagged = [line.strip() for line in lines if FLAGGED_LINE.search(line)]
+    return problems + list(dict.fromkeys(flagged))
+
+
+def run_logged(command: Sequence[str], quiet: bool = False) -> tuple[int, str]:
+    """Run ``command`` in the root, its output printed as it comes (unless quiet) and
+    kept: (exit code, output)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    with subprocess.Popen(
+        list(command),
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        assert process.stdout is not None
+        kept = []
+        for line in process.stdout:
+            kept.append(line)
+            if not quiet:
+                print(line, end="", flush=True)
+    return process.returncode, "".join(kept)
+
+
+def record(
+    edition: str, problems: list[str], complete: bool = True, digest: str = "", path: Path = RECORD
+) -> None:
+    """Note that ``edition`` was built from the sources of ``digest`` (the current ones by
+    default), with the problems its log flagged; ``complete``: every page was read (not
+    an incremental build)."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data[edition] = {
+        "sources": digest or sources_digest(),
+        "complete": complete,
+        "problems": problems,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def recorded(edition: str, digest: str = "", path: Path = RECORD) -> list[str] | None:
+    """The problems of the last complete build of ``edition``, if it was built from the
+    sources of ``digest`` (the current ones by default); None when there is no such
+    build."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    entry = data.get(edition)
+    if not entry or not entry.get("complete"):
+        return None
+    if entry.get("sources") != (digest or sources_digest()):
+        return None
+    return list(entry["problems"])

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import os
 import re
 import shutil
 import subprocess
@@ -394,13 +393,13 @@ def student_config() -> dict:
     return config
 
 
-def build_html(output: Path = OUTPUT, capture: bool = False) -> str:
+def build_html(output: Path = OUTPUT, quiet: bool = False) -> str:
     """Build the student HTML book (warnings as errors) into ``output``; return its log.
 
     The build starts from a copy of the full build's environment (``_build/.doctrees``)
     when there is one, so no chapter is read or executed again: the pages are only
     written anew, without their solutions. Without it, the build reads and executes
-    everything itself.
+    everything itself. quiet: the log is kept, not printed.
     """
     work = BUILD / "student"
     work.mkdir(parents=True, exist_ok=True)
@@ -416,28 +415,20 @@ def build_html(output: Path = OUTPUT, capture: bool = False) -> str:
         shutil.rmtree(html)
     command = book.build_command(ROOT, "--config", str(config_path), "--path-output", str(work))
     print("+", " ".join(command), flush=True)
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        check=False,
-        text=True,
-        capture_output=capture,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    log = (result.stdout or "") + (result.stderr or "")
-    if result.returncode:
-        if capture:
+    returncode, log = book.run_logged(command, quiet=quiet)
+    if returncode:
+        if quiet:
             print(log[-4000:], file=sys.stderr)
-        raise subprocess.CalledProcessError(result.returncode, command, log)
+        raise subprocess.CalledProcessError(returncode, command, log)
     if output.exists():
         shutil.rmtree(output)
     shutil.copytree(html, output)
     return log
 
 
-def build(capture: bool = False) -> str:
+def build(quiet: bool = False) -> str:
     """The whole student edition under ``_build/html/student/``; returns the HTML log."""
-    log = build_html(capture=capture)
+    log = build_html(quiet=quiet)
     notebooks = make_student_notebooks(OUTPUT / NOTEBOOKS_DIR)
     make_zip(notebooks, OUTPUT / ZIP_NAME)
     checked = sum(len(solutions(path)) for path in chapters())

@@ -52,3 +52,47 @@ def test_build_command_is_the_documented_one():
 
 def test_code_width_is_ruffs_for_the_notebooks():
     assert book.CODE_WIDTH == 78
+
+
+def test_the_build_log_check_flags_warnings_and_errors() -> None:
+    """A warning, an error or a non-zero exit code makes the build unclean."""
+    assert book.log_problems(0, "build succeeded.") == []
+    assert book.log_problems(0, "book/intro.md:3: WARNING: undefined label: 'nope'")
+    assert book.log_problems(0, "book/intro.md:5: ERROR: Unknown directive type.")
+    assert book.log_problems(1, "build finished with problems.")
+    kernel = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption."
+    assert book.log_problems(0, f"Executing: book/01.ipynb\n{kernel}\ndone") == [kernel]
+    python = "/x/sphinx/util.py:12: RemovedInSphinx80Warning: use y instead"
+    assert book.log_problems(0, python) == [python]
+    assert book.log_problems(0, "a.py:3: DeprecationWarning: old") == [
+        "a.py:3: DeprecationWarning: old"
+    ]
+    assert book.log_problems(0, "Debugger warning: frozen modules") == [
+        "Debugger warning: frozen modules"
+    ]
+    clean = "reading sources... [100%] book/02_activations\nbuild succeeded.\n"
+    assert book.log_problems(0, clean + "Executed notebook in 4.2 seconds\n") == []
+    assert book.log_problems(0, "\x1b[91mWARNING: coloured\x1b[0m") == ["WARNING: coloured"]
+
+
+def test_a_build_is_recorded_against_its_sources(tmp_path):
+    """The record says which sources an edition was built from: a change to any build
+    input makes it stale, caches do not count, and an incremental build is never
+    taken as complete."""
+    root = tmp_path / "repo"
+    for name in ("book", "helpers/__pycache__", "tests"):
+        (root / name).mkdir(parents=True)
+    (root / "_config.yml").write_text("title: x\n")
+    (root / "book" / "01_a.ipynb").write_text("{}")
+    first = book.sources_digest(root)
+    (root / "helpers" / "__pycache__" / "x.pyc").write_bytes(b"a cache")
+    (root / "tests" / "test_x.py").write_text("# not a build input")
+    assert book.sources_digest(root) == first
+    path = tmp_path / "editions.json"
+    book.record("book", ["a warning"], True, first, path)
+    book.record("student", [], False, first, path)
+    assert book.recorded("book", first, path) == ["a warning"]
+    assert book.recorded("student", first, path) is None  # incremental
+    assert book.recorded("lite", first, path) is None  # never built
+    (root / "book" / "01_a.ipynb").write_text('{"cells": []}')
+    assert book.recorded("book", book.sources_digest(root), path) is None

@@ -9,44 +9,24 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 from helpers import plots, widgets
-from helpers.widgets import FRAMES_ENV, Choice, Explorer, Slider
+from helpers.widgets import EXPLORERS, FRAMES_ENV, Choice, Explorer, Slider
 from helpers.widgets._cache import last_result
 from helpers.widgets._static import asset, grid_frames
+from tests.support.explorers import chapter_explorers
+from tests.support.explorers import toy_explorer as toy
 
-#: Every explorer of the book, by name: the factory that builds it.
-EXPLORERS: dict[str, Callable[[], Explorer]] = {
-    "activation": widgets.activation_explorer,
-    "initialization": widgets.init_explorer,
-    "gradient_flow": widgets.gradient_flow_explorer,
-}
 #: The explorers whose frame and alt text share one remembered computation, and the
 #: function (module, name) where that computation starts.
 SHARED_PASS = {
     "initialization": ("helpers.widgets.initialization", "live_sample"),
     "gradient_flow": ("helpers.experiments", "gradient_profile"),
 }
-
-
-def toy() -> Explorer:
-    """Two controls, six small frames."""
-
-    def draw(fig: Any, shape: str, slope: float) -> None:
-        fig.clear()
-        x = np.linspace(-1.0, 1.0, 9)
-        fig.subplots().plot(x, slope * (x if shape == "line" else x**2))
-
-    def describe(shape: str, slope: float) -> str:
-        return f"A {shape} of slope {slope:g} over x from -1 to 1."
-
-    controls = [Choice("shape", ["line", "parabola"]), Slider("slope", [1.0, 2.0, 3.0])]
-    return Explorer("toy", draw, controls, width=2.0, height=1.5, describe=describe)
 
 
 def frames_data(page: str) -> dict[str, Any]:
@@ -199,6 +179,13 @@ def test_grid_keys_and_shared_frames():
     pngs, index = explorer.frames()
     assert len(pngs) == 2 and index == {"0-0": 0, "0-1": 0, "0-2": 0, "1-0": 1, "1-1": 1, "1-2": 1}
     assert explorer.alt_text(shape="line", slope=3.0).startswith("toy explorer, for shape line.")
+
+
+def test_every_explorer_is_registered_and_shown_by_a_chapter():
+    assert all(factory().name == name for name, factory in EXPLORERS.items())
+    shown = chapter_explorers()
+    assert sorted(n for names in shown.values() for n in names) == sorted(EXPLORERS)
+    assert shown["02_activations"] == ["activation"]
 
 
 def test_bad_definitions_are_refused():

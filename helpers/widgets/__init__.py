@@ -16,13 +16,23 @@ Each explorer lives in its own module and is built by a function that returns an
   gradient norm per layer.
 """
 
+from collections.abc import Callable
+
 from ._model import Choice, Explorer, Slider
 from ._output import FRAMES_ENV, ExplorerOutput
 from .activation import activation_explorer, draw_activation
 from .gradient_flow import draw_gradient_flow, gradient_flow_explorer
 from .initialization import draw_init, init_explorer
 
+#: Every explorer of the book by its name (``Explorer.name``): the function that builds it.
+EXPLORERS: dict[str, Callable[[], Explorer]] = {
+    "activation": activation_explorer,
+    "initialization": init_explorer,
+    "gradient_flow": gradient_flow_explorer,
+}
+
 __all__ = [
+    "EXPLORERS",
     "FRAMES_ENV",
     "Choice",
     "Explorer",

@@ -2,17 +2,17 @@
 Chromium opening its pages with every request to another host aborted and recorded.
 
 Fixtures (registered by tests/conftest.py): ``chromium_path``, the system Chromium;
-``build``, the book built once per module, failing on any warning; ``site``, that
-build served (a :class:`Server` records every request); ``chromium``, one browser per
-module that resolves no host but 127.0.0.1. :func:`open_page` gives a :class:`Visit`;
+``build``, the book of the current sources (the build ``python -m editions`` made, or
+one made now), failing on any warning; ``site``, that build served (a :class:`Server`
+records every request); ``chromium``, one browser per module that resolves no host but
+127.0.0.1. :func:`open_page` gives a :class:`Visit`;
 :func:`wait_for_lite_kernel` waits for a chapter of the in-browser edition.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
-import re
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,50 +91,58 @@ def chromium(chromium_path: str) -> Iterator[Browser]:
 
 # --- the build ------------------------------------------------------------------------
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-#: A line of the build log that is a warning or an error of any kind: Sphinx's and
-#: myst-nb's ("WARNING:", "ERROR:"), a kernel's or another logger's ("[IPKernelApp]
-#: WARNING | ..."), Python's warnings ("x.py:3: DeprecationWarning: ...").
-FLAGGED_LINE = re.compile(r"\b(WARNING|ERROR)\b|\b\w*(Warning|Error): |\bwarning: ", re.I)
+
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """One build at a time: the test workers (xdist) share _build."""
+    book.BUILD.mkdir(parents=True, exist_ok=True)
+    with open(book.BUILD / ".tests-build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_problems(returncode: int, output: str) -> list[str]:
-    """Why a build's exit code and log are not clean (empty when they are)."""
-    problems = [f"exit code {returncode}"] if returncode else []
-    flagged = [line.strip() for line in output.splitlines() if FLAGGED_LINE.search(line)]
-    return problems + list(dict.fromkeys(flagged))
+def ensure_built(edition: str, make: Callable[[], list[str]]) -> list[str]:
+    """The problems of ``edition``'s build of the current sources: the one that
+    ``python -m editions`` made and noted (editions.book.record), when it is of these
+    sources and complete; otherwise ``make()`` builds it now and returns its problems."""
+    with _build_lock():
+        problems = book.recorded(edition)
+        if problems is None:
+            digest = book.sources_digest()
+            problems = make()
+            if not any(p.startswith("exit code") for p in problems):
+                book.record(edition, problems, True, digest)
+    return problems
 
 
-@pytest.fixture(scope="module")
-def build() -> Path:
-    """Build the book once (notebooks come from the execution cache when unchanged).
-
-    ``--all`` re-reads every page, so the warnings of pages that did not change since
-    the last build are reported again instead of hidden by the incremental build.
-    """
-    command = book.build_command(ROOT, "--all")
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    output = ANSI.sub("", result.stdout + result.stderr)
-    problems = build_problems(result.returncode, output)
+def _make_book() -> list[str]:
+    """Build the book with ``--all``, which re-reads every page, so that the warnings
+    of pages that did not change since the last build are reported again."""
+    returncode, log = book.run_logged(book.build_command(ROOT, "--all"), quiet=True)
+    problems = book.log_problems(returncode, log)
     if problems:
-        tail = "\n".join(output.splitlines()[-40:])
-        pytest.fail("the book build is not clean:\n" + "\n".join(problems) + "\n...\n" + tail)
+        problems.append("... " + "\n".join(log.splitlines()[-40:]))
+    return problems
+
+
+@pytest.fixture(scope="session")
+def build() -> Path:
+    """The HTML book of the current sources, its log clean (a warning fails)."""
+    problems = ensure_built("book", _make_book)
+    if problems:
+        pytest.fail("the book build is not clean:\n" + "\n".join(problems))
     return SITE
 
 
 # --- serving --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(build: Path) -> Iterator[Server]:
-    """The built site on 127.0.0.1, for the module."""
+    """The built site on 127.0.0.1."""
     with serve(build) as server:
         yield server
 
