@@ -87,19 +87,15 @@ def reference_set(reference) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _moments(X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-    """Per digit and position: n, mean, standard deviation, and their standard errors."""
-    rows = {"n": [], "mean": [], "sd": [], "se_mean": [], "se_sd": []}
-    for digit in range(10):
-        Z = X[y == digit]
-        n, mean, sd = len(Z), Z.mean(axis=0), Z.std(axis=0, ddof=1)
-        m4 = np.mean((Z - mean) ** 4, axis=0)
-        for key, value in zip(
-            rows,
-            (n, mean, sd, sd / np.sqrt(n), np.sqrt(np.maximum(m4 - sd**4, 0) / n) / (2 * sd)),
-            strict=True,
-        ):
-            rows[key].append(value)
-    return {key: np.asarray(value) for key, value in rows.items()}
+    """Per digit (rows) and position (columns): the mean, the standard deviation, and
+    their standard errors."""
+    groups = [X[y == digit] for digit in range(10)]
+    n = np.array([[len(Z)] for Z in groups])
+    mean = np.stack([Z.mean(axis=0) for Z in groups])
+    sd = np.stack([Z.std(axis=0, ddof=1) for Z in groups])
+    m4 = np.stack([np.mean((Z - Z.mean(axis=0)) ** 4, axis=0) for Z in groups])
+    se_sd = np.sqrt(np.maximum(m4 - sd**4, 0) / n) / (2 * sd)
+    return {"mean": mean, "sd": sd, "se_mean": sd / np.sqrt(n), "se_sd": se_sd}
 
 
 #: What is compared, per digit: X: (N, 40) -> (N, positions).
