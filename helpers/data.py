@@ -362,7 +362,7 @@ def mnist1d(
     """MNIST-1D (Greydanus and Kobak, 2024): the default train / validation / test split.
 
     MNIST-1D is a small benchmark of 1-D signals of 40 points, each a noisy, shifted,
-    stretched and sheared copy of one of ten digit-like templates; the task is to tell
+    stretched and sheared copy of one of ten digit-like templates; a classifier must tell
     the digit. It sets models far apart that MNIST does not: the authors report 32 %
     test accuracy for logistic regression and 68 % for an MLP (94 % and over 99 % on
     MNIST).
