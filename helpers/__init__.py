@@ -15,7 +15,7 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.experiments`: the experiment toolkit: build, train, profile;
 - :mod:`helpers.clipping`: gradient clipping by value and by norm;
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
-- :mod:`helpers.data`: toy data sets generated locally;
+- :mod:`helpers.data`: toy data sets and MNIST-1D, generated locally;
 - :mod:`helpers.exercises`: the student edition's checks, right or wrong in a sentence;
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
 - :mod:`helpers.plots`: the book's figure style;

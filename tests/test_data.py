@@ -188,3 +188,216 @@ def test_spirals_bad_parameters(kwargs, message):
 def test_regression_bad_parameters(kwargs, error, message):
     with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(error, match=message):
         data.regression_1d(5, np.random.default_rng(0), **kwargs)
+
+
+# --- MNIST-1D ---------------------------------------------------------------------------
+
+#: Every random step of mnist1d_signals switched off: the signal is the stretched template.
+NO_RANDOMNESS = {
+    "scale": 0.0,
+    "max_translation": 1,
+    "corr_noise": 0.0,
+    "iid_noise": 0.0,
+    "shear": 0.0,
+}
+
+
+def test_mnist1d_default_split_shapes_dtypes_and_classes():
+    split = data.mnist1d(np.random.default_rng(0))
+    for (X, y), n in zip((split.train, split.val, split.test), (3500, 500, 1000), strict=True):
+        assert X.shape == (n, 40) and X.dtype == np.float64, (X.shape, X.dtype)
+        assert y.shape == (n,) and y.dtype == np.int64, (y.shape, y.dtype)
+        assert np.all(np.isfinite(X))
+        np.testing.assert_array_equal(np.bincount(y, minlength=10), np.full(10, n // 10))
+        assert not np.all(np.diff(y) >= 0), "the labels should come in a random order"
+    assert repr(split) == "MNIST1D(train=3500, val=500, test=1000, length=40)"
+
+
+def test_mnist1d_unpacks_into_the_six_arrays_of_its_pairs():
+    split = data.mnist1d(np.random.default_rng(0), n_train=20, n_val=10, n_test=10)
+    X_train, y_train, X_val, y_val, X_test, y_test = split
+    assert split.train == (X_train, y_train)
+    assert split.val == (X_val, y_val) and split.test == (X_test, y_test)
+
+
+def test_mnist1d_same_seed_same_data_other_seed_other_data():
+    a, b = (data.mnist1d(np.random.default_rng(7), n_train=300) for _ in range(2))
+    c = data.mnist1d(np.random.default_rng(8), n_train=300)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(a.X_train, c.X_train) and not np.array_equal(a.X_test, c.X_test)
+
+
+def test_mnist1d_sets_are_disjoint():
+    split = data.mnist1d(np.random.default_rng(1))
+    rows = [{x.tobytes() for x in X} for X in (split.X_train, split.X_val, split.X_test)]
+    assert [len(r) for r in rows] == [3500, 500, 1000], "a set repeats a signal"
+    assert not rows[0] & rows[1] and not rows[0] & rows[2] and not rows[1] & rows[2]
+
+
+def test_mnist1d_is_standardised_with_the_training_sets_statistics():
+    split = data.mnist1d(np.random.default_rng(2))
+    assert abs(split.X_train.mean()) < 1e-12 and abs(split.X_train.std() - 1) < 1e-12
+    # the other sets are on the same scale, without being standardised exactly
+    for X in (split.X_val, split.X_test):
+        assert abs(X.mean()) < 0.05 and abs(X.std() - 1) < 0.05, (X.mean(), X.std())
+        assert abs(X.std() - 1) > 1e-9
+
+
+def test_mnist1d_test_set_does_not_depend_on_the_other_sizes():
+    small = data.mnist1d(np.random.default_rng(3), n_train=50, n_val=20)
+    default = data.mnist1d(np.random.default_rng(3))
+    np.testing.assert_array_equal(small.y_test, default.y_test)
+    # the same signals, standardised with another training set's statistics
+    ratio = small.X_test.std() / default.X_test.std()
+    offset = small.X_test.mean() - ratio * default.X_test.mean()
+    np.testing.assert_allclose(small.X_test, ratio * default.X_test + offset, rtol=0, atol=1e-12)
+
+
+def test_mnist1d_passes_the_generators_arguments_on():
+    plain = data.mnist1d(np.random.default_rng(4), n_train=100, length=20, **NO_RANDOMNESS)
+    assert plain.X_train.shape == (100, 20)
+    # with no randomness but the padding, a digit's signals take at most 25 shapes
+    assert len({x.tobytes() for x in plain.X_train[plain.y_train == 3]}) <= 25
+
+
+def test_mnist1d_templates_start_and_end_at_zero_and_are_read_only():
+    T = data.MNIST1D_TEMPLATES
+    assert T.shape == (10, 12)
+    np.testing.assert_array_equal(T[:, 0], 0.0)
+    np.testing.assert_allclose(T[:, -1], 0.0, atol=1e-15)
+    np.testing.assert_allclose(T.std(axis=1), 1 / 6, rtol=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        T[0, 0] = 1.0
+
+
+def test_mnist1d_signals_without_randomness_are_the_templates():
+    y = np.arange(10)
+    X = data.mnist1d_signals(
+        y, np.random.default_rng(0), padding=(0, 0), length=12, **NO_RANDOMNESS
+    )
+    np.testing.assert_array_equal(X, data.MNIST1D_TEMPLATES)
+
+
+def test_mnist1d_signals_padding_stretches_the_template_linearly():
+    # padding p: the 12 + p points of template-then-zeros stretched over 12 + high points
+    p, high = 20, 30
+    X = data.mnist1d_signals(
+        np.array([5]), np.random.default_rng(0), padding=(p, p), length=12 + high, **NO_RANDOMNESS
+    )
+    padded = np.concatenate([data.MNIST1D_TEMPLATES[5], np.zeros(p)])
+    expected = np.interp(np.linspace(0, 1, 12 + high), np.linspace(0, 1, 12 + p), padded)
+    np.testing.assert_allclose(X[0], expected, rtol=0, atol=1e-15)
+
+
+def test_mnist1d_signals_translation_rotates_the_canvas():
+    width, shifts = 12 + 36, 48
+    y = np.full(200, 2)
+    kwargs = {**NO_RANDOMNESS, "padding": (36, 36), "length": width}
+    base = data.mnist1d_signals(y[:1], np.random.default_rng(0), **kwargs)[0]
+    X = data.mnist1d_signals(y, np.random.default_rng(1), **{**kwargs, "max_translation": shifts})
+    rolls = np.stack([np.roll(base, k) for k in range(width)])
+    found = [np.flatnonzero(np.all(np.abs(rolls - x) < 1e-15, axis=1)) for x in X]
+    # every signal is the base rotated right by 0..47, and most of the shifts occur
+    shift = np.array([f[0] for f in found])
+    assert np.all(shift < shifts) and len(set(shift)) > 40, sorted(set(shift))
+
+
+def test_mnist1d_signals_correlated_noise_fills_only_the_padding():
+    kwargs = {**NO_RANDOMNESS, "padding": (36, 36), "length": 48}
+    clean = data.mnist1d_signals(np.array([0]), np.random.default_rng(0), **kwargs)[0]
+    noisy = data.mnist1d_signals(
+        np.zeros(50, dtype=int), np.random.default_rng(1), **{**kwargs, "corr_noise": 0.25}
+    )
+    # the digit covers the canvas points that read the template: i * 47 / 47 < 12
+    np.testing.assert_array_equal(noisy[:, :12], np.broadcast_to(clean[:12], (50, 12)))
+    assert np.all(noisy[:, 12:] != 0)
+    # smoothed noise: neighbours are strongly correlated, unlike iid noise
+    lag1 = np.corrcoef(noisy[:, 20:40].ravel(), noisy[:, 21:41].ravel())[0, 1]
+    assert lag1 > 0.8, lag1
+
+
+def test_mnist1d_signals_shear_subtracts_a_line():
+    kwargs = {**NO_RANDOMNESS, "padding": (36, 36), "length": 48}
+    clean = data.mnist1d_signals(np.array([9]), np.random.default_rng(0), **kwargs)[0]
+    sheared = data.mnist1d_signals(
+        np.full(50, 9), np.random.default_rng(1), **{**kwargs, "shear": 0.75}
+    )
+    lines = sheared - clean
+    np.testing.assert_allclose(np.diff(lines, 2, axis=1), 0.0, atol=1e-14)
+    slope = lines[:, -1] - lines[:, 0]  # the line falls by c, c uniform in [-0.375, 0.375)
+    assert np.all(np.abs(slope) <= 0.375) and slope.std() > 0.1
+
+
+def test_mnist1d_smoothing_keeps_constants_and_has_a_gaussian_impulse_response():
+    from helpers.data import _smooth
+
+    np.testing.assert_allclose(_smooth(np.full((2, 30), 3.0), 2.0), 3.0, rtol=1e-14)
+    impulse = np.zeros((1, 41))
+    impulse[0, 20] = 1.0
+    response = _smooth(impulse, 2.0)[0]
+    d = np.arange(-8, 9)
+    gauss = np.exp(-(d**2) / 8) / np.exp(-(d**2) / 8).sum()
+    np.testing.assert_allclose(response[12:29], gauss, rtol=1e-14)
+    np.testing.assert_array_equal(response[:12], 0.0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    n=st.integers(0, 30),
+    low=st.integers(0, 20),
+    extra=st.integers(0, 20),
+    length=st.integers(1, 60),
+    shift=st.integers(1, 80),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_mnist1d_signals_shapes_for_any_arguments(n, low, extra, length, shift, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, size=n)
+    X = data.mnist1d_signals(
+        y, rng, padding=(low, low + extra), length=length, max_translation=shift
+    )
+    assert X.shape == (n, length) and X.dtype == np.float64
+    assert np.all(np.isfinite(X))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_train": 0}, "n_train must be a positive integer"),
+        ({"n_val": 2.5}, "n_val must be an integer"),
+        ({"n_test": "10"}, "n_test must be an integer"),
+        ({"shear": -0.1}, r"shear must be in \[0, inf\)"),
+        ({"scale": 2.0}, r"scale must be in \[0, 2\)"),
+        ({"corr_noise": float("nan")}, "corr_noise must be finite"),
+        ({"iid_noise": "0.02"}, "iid_noise must be a real number"),
+        ({"padding": (10, 5)}, "padding must be .* 0 <= low <= high"),
+        ({"padding": (-1, 5)}, "padding must be .* 0 <= low <= high"),
+        ({"padding": 36}, "padding must be a pair of integers"),
+        ({"padding": (1.5, 3)}, "padding must be a pair of integers"),
+        ({"max_translation": 0}, "max_translation must be a positive integer"),
+        ({"length": 0}, "length must be a positive integer"),
+        ({"translation": 3}, "unexpected keyword argument 'translation'"),
+    ],
+)
+def test_mnist1d_bad_arguments_are_named(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        data.mnist1d(np.random.default_rng(0), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "bad_y", [[0.0, 1.0], [[1, 2]], [3, 10], [-1, 2], ["1"]], ids=["float", "2d", "10", "-1", "str"]
+)
+def test_mnist1d_signals_bad_digits_are_named(bad_y):
+    with pytest.raises(
+        (ValueError, TypeError), match=r"^y must be an \(N,\) array of integer digits"
+    ):
+        data.mnist1d_signals(bad_y, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("bad_rng", [None, 0, np.random.RandomState(0)])
+def test_mnist1d_bad_rng_is_named(bad_rng):
+    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
+        data.mnist1d(bad_rng)
+    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
+        data.mnist1d_signals([1, 2], bad_rng)
