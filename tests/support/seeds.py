@@ -10,6 +10,7 @@ runs all of :data:`OTHER_SEEDS`.
 
 By hand::
 
+    python -m tests.support.seeds                                        # every chapter
     python -m tests.support.seeds book/05_initialization.ipynb            # all 20 seeds
     python -m tests.support.seeds book/0*.ipynb --seeds 100 101 --jobs 2
 
@@ -177,11 +178,14 @@ def _run_one(args: tuple[Path, int]) -> SeedRun:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.seeds", description=__doc__)
-    parser.add_argument("chapters", nargs="+", type=Path)
+    parser.add_argument("chapters", nargs="*", type=Path, help="(default: every chapter)")
     parser.add_argument("--seeds", nargs="+", type=int, default=list(OTHER_SEEDS))
     parser.add_argument("--jobs", type=int, default=2, help="kernels at once (default 2)")
     args = parser.parse_args(argv)
-    jobs = [(path.resolve(), seed) for path in args.chapters for seed in args.seeds]
+    from editions.book import chapters
+
+    paths = args.chapters or chapters()
+    jobs = [(path.resolve(), seed) for path in paths for seed in args.seeds]
     print(f"seeds: {' '.join(map(str, args.seeds))}", flush=True)
     failed = 0
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
