@@ -36,6 +36,7 @@ from editions.live import PLACEHOLDER
 from helpers import widgets
 from tests.support import site
 from tests.support.prose import round_off_scale
+from tests.support.site import ensure_built
 
 LITE = site.SITE / "lite"
 SCREENSHOTS = site.SCREENSHOTS / "lite"
@@ -295,9 +296,16 @@ def test_round_off_scale_picks_out_tiny_numbers_only():
 # --- the browser ----------------------------------------------------------------------
 
 
+def _make_lite() -> list[str]:
+    lite.build()
+    return []
+
+
 @pytest.fixture(scope="module")
-def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A copy of the built site (safe from a rebuild meanwhile) served on 127.0.0.1."""
+def lite_site(build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The edition of the current sources (the one ``python -m editions`` built, or one
+    built now), copied (safe from a rebuild meanwhile) and served on 127.0.0.1."""
+    ensure_built("lite", _make_lite)
     _lite_config()
     for chapter in CHAPTERS:
         page = site.SITE / "book" / chapter.replace(".ipynb", ".html")
@@ -307,15 +315,6 @@ def lite_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(site.SITE, copy)
     with site.serve(copy) as server:
         yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    """Headless Chromium that can resolve no host but 127.0.0.1."""
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    args += ["--disable-component-update", "--no-first-run", "--disable-sync", site.OFFLINE]
-    with site.launch(chromium_path, *args) as browser:
-        yield browser
 
 
 def launch_from_chapter_page(page: Page, base: str, chapter: str) -> Page:
@@ -368,8 +367,8 @@ EXPLORER_NAMES = {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_runs_in_the_browser_offline(browser: Browser, lite_site: str, chapter: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def test_chapter_runs_in_the_browser_offline(chromium: Browser, lite_site: str, chapter: str):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
 
     def only_local(route):  # a Playwright Route

@@ -84,8 +84,9 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def chromium(chromium_path: str) -> Iterator[Browser]:
-    """One headless Chromium for the module; name resolution only for 127.0.0.1."""
-    with launch(chromium_path, OFFLINE) as browser:
+    """One headless Chromium for the module, quiet (no background traffic), resolving
+    no host but 127.0.0.1."""
+    with launch(chromium_path, *QUIET, OFFLINE) as browser:
         yield browser
 
 
