@@ -5,7 +5,9 @@ of each:
 
 - :func:`mlp` builds every fully connected network of the book, from a list of widths;
 - :func:`train` runs every training loop of the book (chapter 1 writes its loop out,
-  because there the loop is the lesson);
+  because there the loop is the lesson); :func:`train_replicas` runs its full-batch
+  step on many independent networks at once, for the statistics over many draws, and
+  a test checks it against :func:`train` replica by replica;
 - :func:`gradient_profile` and :func:`activation_profile` summarise one forward and
   backward pass per layer.
 
@@ -41,14 +43,17 @@ from typing import Any
 
 import numpy as np
 
+from . import init as init_schemes
 from . import layers, losses, probes
 from ._checks import (
     ArgumentTypeError,
     as_float_array,
     as_positive_int,
     as_real,
+    check_ndim,
     check_rng,
 )
+from .activations import ACTIVATIONS
 from .regularization import Penalty, is_weight
 
 Array = np.ndarray
@@ -437,6 +442,169 @@ def train(
         history.restored = True
     model.eval()
     return history
+
+
+# --- many draws at once -----------------------------------------------------------------
+
+
+@dataclass
+class Replicas:
+    """What :func:`train_replicas` recorded: S networks of widths M_0 .. M_L, trained
+    side by side. Replica s is the network ``mlp(widths, activation, rngs[s])`` would
+    build, trained as ``train(..., steps=steps, stop_above=stop_above)`` trains it.
+
+    loss: (S, steps + 1), the MSE loss before each step and, last, after the final
+        step. A replica that diverged keeps the loss that stopped it, then NaN.
+    diverged: (S,) whether the replica's loss reached ``stop_above``; its weights stay
+        as they were at that step.
+    negative: per hidden layer l, (S, steps + 1, M_l): whether unit j's
+        pre-activation was <= 0 on every training input, before each step and after
+        the last (for ReLU: the unit is dead).
+    weights, biases: the final W^(l): (S, M_{l-1}, M_l) and b^(l): (S, M_l).
+    """
+
+    loss: Array
+    diverged: Array
+    negative: list[Array]
+    weights: list[Array]
+    biases: list[Array]
+    activation: str
+    act_params: dict[str, Any]
+
+    def hidden(self, X: Array) -> list[Array]:
+        """The hidden outputs a^(l), (S, N, M_l) each, of the final networks on
+        X: (S, N, M_0)."""
+        fn = ACTIVATIONS[self.activation].fn
+        out, a = [], as_float_array(X, "X")
+        S, m_0 = self.weights[0].shape[:2]
+        if a.ndim != 3 or a.shape[0] != S or a.shape[2] != m_0:
+            raise ValueError(f"X must have shape ({S}, N, {m_0}), got {a.shape}")
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            a = fn(a @ W + b[:, None, :], **self.act_params)
+            out.append(a)
+        return out
+
+    def __repr__(self) -> str:
+        S, T = self.loss.shape
+        return (
+            f"Replicas({S} networks, {T - 1} steps, {self.activation}, "
+            f"diverged={int(self.diverged.sum())})"
+        )
+
+
+def _replica_arguments(
+    widths: Any,
+    activation: Any,
+    X: Any,
+    y: Any,
+    lr: Any,
+    steps: Any,
+    rngs: Any,
+    stop_above: Any,
+    act_params: Any,
+) -> tuple[Array, Array, list[int], Array, dict[str, Any]]:
+    """train_replicas' arguments checked: X, y, widths, the rates (S, 1, 1), act_params."""
+    X, y = as_float_array(X, "X"), as_float_array(y, "y")
+    check_ndim(X, "X", (3,), "(S, N, M_0)")
+    check_ndim(y, "y", (3,), "(S, N, M_L)")
+    if not isinstance(widths, list | tuple) or len(widths) < 2:
+        raise ValueError(f"widths must list at least 2 sizes (in and out), got {widths!r}")
+    widths = [as_positive_int(m, f"widths[{i}]") for i, m in enumerate(widths)]
+    S, N = X.shape[:2]
+    if X.shape[2] != widths[0] or y.shape != (S, N, widths[-1]):
+        raise ValueError(
+            f"X must have shape (S, N, {widths[0]}) and y (S, N, {widths[-1]}), got "
+            f"X {X.shape} and y {y.shape}"
+        )
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    act_params = dict(act_params or {})
+    ACTIVATIONS[activation].fn(np.zeros(1), **act_params)  # refuses unknown parameters
+    if not isinstance(rngs, list | tuple) or len(rngs) != S:
+        raise ValueError(f"rngs must be a list of S = {S} Generators, one per replica")
+    rates = as_float_array(lr, "lr")
+    if rates.shape not in ((), (S,)) or not np.all(np.isfinite(rates) & (rates > 0)):
+        raise ValueError(f"lr must be one positive rate or S = {S} of them, got {lr!r}")
+    rates = np.broadcast_to(rates, (S,)).reshape(S, 1, 1)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        raise ArgumentTypeError(f"steps must be an integer, got {type(steps).__name__}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    if isinstance(stop_above, bool) or not isinstance(stop_above, int | float | np.number):
+        raise ArgumentTypeError(f"stop_above must be a number, got {type(stop_above).__name__}")
+    if not stop_above > 0:
+        raise ValueError(f"stop_above must be positive (or inf), got {stop_above}")
+    for s, g in enumerate(rngs):
+        check_rng(g, f"rngs[{s}]")
+    return X, y, widths, rates, act_params
+
+
+def train_replicas(
+    widths: list[int],
+    activation: str,
+    X: Array,
+    y: Array,
+    *,
+    lr: float | Array,
+    steps: int,
+    rngs: list[np.random.Generator],
+    init: str = "xavier_normal",
+    stop_above: float = np.inf,
+    act_params: dict[str, Any] | None = None,
+) -> Replicas:
+    """Train S independent networks at once by full-batch gradient descent on the MSE:
+    the statistics of many draws, at the cost of a few numpy calls per step.
+
+    Replica s has its own data and its own weights: X[s]: (N, M_0), y[s]: (N, M_L), and
+    the weights that ``mlp(widths, activation, rngs[s], init=init)`` draws (biases 0).
+    Each step is the full-batch step of :func:`train`, replica by replica (a test
+    checks them against each other), without its hooks and gradient transforms.
+
+    activation: a name in helpers.activations, with ``act_params`` (``{"alpha": 0.01}``).
+    lr: one learning rate, or one per replica, (S,).
+    stop_above: a replica whose loss is not below this stops there (diverged).
+    """
+    X, y, widths, rates, act_params = _replica_arguments(
+        widths, activation, X, y, lr, steps, rngs, stop_above, act_params
+    )
+    act, S = ACTIVATIONS[activation], X.shape[0]
+    scheme = init_schemes.get(init)
+    drawn = [[scheme(m, n, g) for m, n in zip(widths[:-1], widths[1:], strict=True)] for g in rngs]
+    Ws = [np.stack(layer) for layer in zip(*drawn, strict=True)]
+    bs = [np.zeros((S, 1, n)) for n in widths[1:]]
+    loss = np.full((S, steps + 1), np.nan)
+    negative = [np.zeros((S, steps + 1, n), dtype=bool) for n in widths[1:-1]]
+    alive = np.ones(S, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged replica's values
+        for step in range(steps + 1):
+            inputs, pre, a = [], [], X
+            for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+                inputs.append(a)
+                a = a @ W + b
+                if k < len(Ws) - 1:  # a hidden layer
+                    pre.append(a)
+                    negative[k][:, step] = np.all(a <= 0, axis=1)
+                    a = act.fn(a, **act_params)
+            diff = a - y
+            value = np.mean(diff * diff, axis=(1, 2))
+            loss[alive, step] = value[alive]
+            alive &= value < stop_above
+            if step == steps:
+                break
+            delta = 2.0 * diff / diff[0].size  # dL/dz^(L), as losses.mse
+            moving = alive[:, None, None]  # a diverged replica keeps its weights
+            for k in range(len(Ws) - 1, -1, -1):
+                if k < len(Ws) - 1:
+                    delta = delta * act.grad(pre[k], **act_params)
+                dW = np.swapaxes(inputs[k], 1, 2) @ delta
+                db = delta.sum(axis=1, keepdims=True)
+                if k > 0:  # dL/da^(k), before W^(k+1) changes
+                    delta_below = delta @ np.swapaxes(Ws[k], 1, 2)
+                Ws[k] = Ws[k] - np.where(moving, rates * dW, 0.0)
+                bs[k] = bs[k] - np.where(moving, rates * db, 0.0)
+                if k > 0:
+                    delta = delta_below
+    return Replicas(loss, ~alive, negative, Ws, [b[:, 0, :] for b in bs], activation, act_params)
 
 
 # --- profiling ------------------------------------------------------------------------
