@@ -12,7 +12,10 @@ An exercise's solution spans several cells between the ``{solution-start}`` and
 ``{solution-end}`` Markdown cells. The HTML book folds it into a dropdown; JupyterLab
 renders each cell on its own, so the solution's code cells are collapsed instead
 (``jupyter.source_hidden``): the reader sees the solution's heading and its prose,
-and clicks to unfold the code.
+and clicks to unfold the code. A chapter's check cells carry myst-nb's ``hide-input``
+tag, which folds their code in the HTML book; their live source is folded from the
+same tag, so both show the one line each check prints (``helpers.exercises.checked``)
+and open the code with a click.
 
 ``python -m editions.live`` rewrites the notebooks in ``book/``;
 ``python -m editions.live --check`` only reports the stale ones (exit 1).
@@ -55,9 +58,15 @@ def _fold(cell: dict, folded: bool) -> None:
         cell["metadata"].pop("jupyter", None)
 
 
+#: The cell tag with which myst-nb folds a code cell's source behind a toggle in the
+#: HTML book; live notebooks fold the same cells (``jupyter.source_hidden``).
+FOLDED_TAG = "hide-input"
+
+
 def with_live_metadata(nb: dict) -> dict:
     """A copy of the notebook whose Markdown cells carry exactly their placeholders,
-    and whose solution code cells, and only those, are folded."""
+    and whose solution code cells and cells tagged ``hide-input`` (the chapters' check
+    cells), and only those, are folded."""
     nb = json.loads(json.dumps(nb))
     in_solution = False
     for cell in nb["cells"]:
@@ -66,7 +75,8 @@ def with_live_metadata(nb: dict) -> dict:
             in_solution = False
         # Only code is folded: a folded Markdown cell shows its first source line,
         # raw MyST and all, where a folded code cell shows code.
-        _fold(cell, in_solution and cell["cell_type"] == "code")
+        tagged = FOLDED_TAG in cell["metadata"].get("tags", [])
+        _fold(cell, (in_solution or tagged) and cell["cell_type"] == "code")
         if cell["cell_type"] == "markdown" and "{solution-start}" in source:
             in_solution = True
         if cell["cell_type"] != "markdown":

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Check", "check", "describe"]
+__all__ = ["Check", "check", "checked", "describe"]
 
 PASS_MARK = "\N{CHECK MARK}"
 FAIL_MARK = "\N{BALLOT X}"
@@ -163,3 +163,17 @@ def check(label: str, reads: Iterable[str] = ()) -> Check:
     if bad:
         raise ValueError(f"reads must hold Python identifiers, got {bad!r}")
     return Check(label, names)
+
+
+def checked(claim: str) -> None:
+    """Say, in one line under a chapter's check cell, what its asserts have just shown.
+
+    A chapter's check cell asserts a claim of the prose and ends with this call. The
+    cell is tagged ``hide-input``: the HTML book folds its code behind a toggle and a
+    live notebook folds its source (``python -m editions.live`` sets that from the tag),
+    so a reader sees this line and opens the code with one click. The line prints only
+    when every assert above it held.
+    """
+    if not isinstance(claim, str) or not claim.strip():
+        raise TypeError(f"claim must be a non-empty string, got {claim!r}")
+    print(f"{PASS_MARK} Checked: {claim.strip()}")
