@@ -34,16 +34,31 @@ output for one sample no longer depends on the rest of the batch.
 A set of one value would normalise to exactly 0 whatever the input, so a layer refuses
 it with a ValueError (BatchNorm training on a batch of 1 of (N, C) input, InstanceNorm
 on (N, C) input, LayerNorm with C = 1 on (N, C) input).
+
+Large inputs: the squared deviations of values near 1e200 overflow float64, so
+:func:`normalize` first scales each set by a power of two that brings its largest
+|x| below 1, and squares only then. Scaling by a power of two is exact, so for inputs
+in the usual range the result is bit for bit the textbook formula's, and
+LayerNorm of [1e200, -1e200, 0] is [1.22, -1.22, 0] as it should be. Like every layer,
+these refuse NaN and infinity (see :mod:`helpers.layers`); BatchNorm in training
+refuses a batch whose variance (above about 1.8e308) its running estimate cannot hold.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, as_positive_int, as_real
+from ._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_finite_array,
+    as_fraction,
+    as_int,
+    as_positive,
+    as_positive_int,
+)
 from .layers import LayerBase
 
 Array = np.ndarray
@@ -61,16 +76,39 @@ def normalize(
 ) -> tuple[Array, tuple[Array, Array, Array, Array]]:
     """x_hat = (x - mean) / sqrt(var + eps), mean and biased var over ``axes``.
 
-    x: any shape; axes: the axes averaged over.
+    x: any shape, finite; axes: the axes averaged over (a tuple of distinct ints);
+    eps: a positive number.
     returns (x_hat shaped like x, cache) where cache = (x_hat, inv_std, mean, var);
-    inv_std, mean and var have x's shape with size 1 along ``axes``.
+    inv_std, mean and var have x's shape with size 1 along ``axes`` (var is inf when
+    it exceeds float64's range, which only the statistics of values near 1e154 do).
     """
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
+    x = as_finite_array(x, "x")
+    axes = _check_axes(axes, x.ndim)
+    eps = as_positive(eps, "eps")
+    if math.prod(x.shape[a] for a in axes) == 0:
+        raise ValueError(f"x must have values along axes {axes} to average, got shape {x.shape}")
+    # Scale each set by 2**-k, k >= 0, so that its largest |x| is below 1: exact, and
+    # no square overflows. (Values below 1 are left alone: eps dominates their variance.)
+    largest = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
+    k = np.maximum(np.frexp(largest)[1], 0)
+    scaled = np.ldexp(x, -k)
+    mean = scaled.mean(axis=axes, keepdims=True)
+    centred = scaled - mean
     var = np.mean(centred**2, axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + eps)
+    inv_std = 1.0 / np.sqrt(var + np.ldexp(eps, -2 * k))  # 2**k / sqrt(var(x) + eps)
     x_hat = centred * inv_std
-    return x_hat, (x_hat, inv_std, mean, var)
+    with np.errstate(over="ignore"):
+        stats = (np.ldexp(inv_std, -k), np.ldexp(mean, k), np.ldexp(var, 2 * k))
+    return x_hat.copy(), (x_hat, *stats)
+
+
+def _check_axes(axes: object, ndim: int) -> tuple[int, ...]:
+    if not isinstance(axes, tuple) or not axes:
+        raise ArgumentTypeError(f"axes must be a non-empty tuple of ints, got {axes!r}")
+    out = tuple(as_int(a, f"axes[{i}]") for i, a in enumerate(axes))
+    if any(not -ndim <= a < ndim for a in out) or len({a % ndim for a in out}) < len(out):
+        raise ValueError(f"axes must be distinct axes of x with {ndim} dimensions, got {axes}")
+    return out
 
 
 def normalize_backward(
@@ -84,9 +122,25 @@ def normalize_backward(
 
     the upstream gradient minus its projection on the two directions, the constant and
     x_hat itself, along which the normalised output cannot move.
-    dx_hat: shaped like x; returns dx: shaped like x.
+    dx_hat: shaped like x, finite; cache: what :func:`normalize` returned with x_hat;
+    returns dx: shaped like x.
     """
+    if not (isinstance(cache, tuple) and len(cache) == 4):
+        raise ArgumentTypeError("cache must be the 4-tuple that normalize returned")
     x_hat, inv_std = cache[:2]
+    dx_hat = as_finite_array(dx_hat, "dx_hat")
+    if dx_hat.shape != np.shape(x_hat):
+        raise ValueError(f"dx_hat must have x's shape {np.shape(x_hat)}, got {dx_hat.shape}")
+    axes = _check_axes(axes, dx_hat.ndim)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx = _projected(dx_hat, x_hat, inv_std, axes)
+    if not np.isfinite(dx).all():
+        raise NonFiniteError("dx overflows float64 (beyond about 1.8e308): dx_hat is too large")
+    return dx
+
+
+def _projected(dx_hat: Array, x_hat: Array, inv_std: Array, axes: tuple[int, ...]) -> Array:
+    """The formula of :func:`normalize_backward`, on arguments already checked."""
     mean_dx_hat = dx_hat.mean(axis=axes, keepdims=True)
     mean_dx_hat_x_hat = np.mean(dx_hat * x_hat, axis=axes, keepdims=True)
     return inv_std * (dx_hat - mean_dx_hat - x_hat * mean_dx_hat_x_hat)
@@ -104,16 +158,13 @@ class _Normalization(LayerBase):
                 f"C must be divisible by G: got C={self.num_channels}, G={self.groups}"
             )
         self.over_batch = over_batch
-        self.eps = as_real(eps, "eps")
-        if self.eps <= 0:
-            raise ValueError(f"eps must be positive, got {self.eps}")
+        self.eps = as_positive(eps, "eps")
         self.params["gamma"] = np.ones(self.num_channels)
         self.params["beta"] = np.zeros(self.num_channels)
         self.zero_grad()
 
     # -- shapes -----------------------------------------------------------------
-    def _check_input(self, x: Any) -> Array:
-        x = as_float_array(x, "x")
+    def _check_input(self, x: Array) -> Array:
         c = self.num_channels
         if x.ndim not in (2, 4):
             raise ValueError(
@@ -170,17 +221,16 @@ class _Normalization(LayerBase):
         shape = self._channel_shape(x_hat.ndim)
         return self.params["gamma"].reshape(shape) * x_hat + self.params["beta"].reshape(shape)
 
-    def forward(self, x: Array) -> Array:
+    def _forward(self, x: Array) -> Array:
         """x: (N, C) or (N, C, H, W) -> out of the same shape."""
         x = self._check_input(x)
         x_hat, cache = self._batch_statistics(x)
         self._cache = ("batch", x_hat, cache)
         return self._affine(x_hat)
 
-    def backward(self, dout: Array) -> Array:
+    def _backward(self, dout: Array) -> Array:
         """dout: shaped like x -> dx: shaped like x; fills grads gamma (C,), beta (C,)."""
-        mode, x_hat, cache = self._need_cache()
-        dout = self._check_dout(dout, x_hat.shape)
+        mode, x_hat, cache = self._cache
         not_channel = (0,) + tuple(range(2, dout.ndim))
         self.grads["gamma"] = np.sum(dout * x_hat, axis=not_channel)
         self.grads["beta"] = np.sum(dout, axis=not_channel)
@@ -188,7 +238,8 @@ class _Normalization(LayerBase):
         if mode == "running":  # x_hat = (x - running_mean) * inv_std: affine in x
             return dx_hat * cache
         view = dx_hat.reshape(self.view_shape(x_hat.shape))
-        return normalize_backward(view, cache, self.axes).reshape(x_hat.shape)
+        x_hat_view, inv_std = cache[:2]
+        return _projected(view, x_hat_view, inv_std, self.axes).reshape(x_hat.shape)
 
 
 class BatchNorm(_Normalization):
@@ -202,9 +253,7 @@ class BatchNorm(_Normalization):
 
     def __init__(self, C: int, momentum: float = MOMENTUM, eps: float = EPS) -> None:
         super().__init__(C, C, over_batch=True, eps=eps)
-        self.momentum = as_real(momentum, "momentum")
-        if not 0.0 <= self.momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {self.momentum}")
+        self.momentum = as_fraction(momentum, "momentum", one=True)
         self.running_mean = np.zeros(self.num_channels)
         self.running_var = np.ones(self.num_channels)
 
@@ -214,10 +263,16 @@ class BatchNorm(_Normalization):
         _, _, mean, biased_var = cache
         unbiased_var = biased_var.reshape(self.num_channels) * m / (m - 1)
         keep = 1.0 - self.momentum
+        running_var = keep * self.running_var + self.momentum * unbiased_var
+        if not np.isfinite(running_var).all():
+            raise NonFiniteError(
+                f"{self!r}: the batch variance of x overflows float64, so the running "
+                "variance cannot hold it: x is too large for batch norm's statistics"
+            )
         self.running_mean = keep * self.running_mean + self.momentum * mean.reshape(-1)
-        self.running_var = keep * self.running_var + self.momentum * unbiased_var
+        self.running_var = running_var
 
-    def forward(self, x: Array) -> Array:
+    def _forward(self, x: Array) -> Array:
         """x: (N, C) or (N, C, H, W) -> out of the same shape."""
         x = self._check_input(x)
         if self.training:

@@ -86,7 +86,7 @@ def test_global_norm_of_an_example():
 @pytest.mark.parametrize("threshold", [0.0, -1.0, -1e-9])
 def test_non_positive_threshold_is_a_clear_error(func, threshold):
     grads = {"W": np.ones((2, 2))}
-    with pytest.raises(ValueError, match="must be a positive number"):
+    with pytest.raises(ValueError, match="must be positive"):
         func(grads, threshold)
     np.testing.assert_array_equal(grads["W"], np.ones((2, 2)))
 
@@ -103,5 +103,5 @@ def test_bad_inputs_are_clear_errors(func):
         func({"W": [1.0, 2.0]}, 1.0)
     with pytest.raises(TypeError, match="float64 numpy array"):
         func({"W": np.ones(2, dtype=np.float32)}, 1.0)
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="must be finite"):
         func({"W": np.array([1.0, np.inf])}, 1.0)

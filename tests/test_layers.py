@@ -269,7 +269,6 @@ def test_backward_before_forward_is_an_error():
         lambda rng: layers.RReLU(rng),
         lambda rng: layers.Dropout(0.5, rng),
         lambda rng: layers.Dropout(0.5, rng).eval(),
-        lambda rng: layers.Sequential(),
         lambda rng: layers.Sequential(layers.Tanh()),
         lambda rng: layers.Residual(layers.Tanh()),
     ],
