@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 
 from . import norm, plots
-from ._checks import ArgumentTypeError, as_positive_int
+from ._checks import ArgumentTypeError, as_instance, as_positive_int
 
 Array = np.ndarray
 
@@ -92,6 +92,7 @@ def draw_axes(ax: Axes, layer: norm._Normalization, title: str, n: int = 4, s: i
     s: H * W positions drawn. The block is drawn in an oblique projection: N to the
     right, H * W upwards and C receding into the page.
     """
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
     mask = shared_statistics_mask(layer, n, s)
     polygons, colours = _faces(mask)
     ax.add_collection(
@@ -120,8 +121,13 @@ def draw(
 
     axes: four matplotlib axes. channels: C; groups: G for the group-norm panel (divides C).
     """
+    if isinstance(axes, str) or not isinstance(axes, Sequence | np.ndarray):
+        raise ArgumentTypeError(f"axes must be a sequence of 4 axes, got {type(axes).__name__}")
     if len(axes) != 4:
         raise ValueError(f"axes must hold 4 axes, got {len(axes)}")
+    channels, groups = as_positive_int(channels, "channels"), as_positive_int(groups, "groups")
+    if channels % groups:
+        raise ValueError(f"groups must divide channels, got channels={channels}, groups={groups}")
     layers = [
         (norm.BatchNorm(channels), "Batch norm"),
         (norm.LayerNorm(channels), "Layer norm"),

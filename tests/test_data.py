@@ -180,7 +180,7 @@ def test_spirals_bad_parameters(kwargs, message):
     ("kwargs", "error", "message"),
     [
         ({"low": 1.0, "high": 1.0}, ValueError, "low must be smaller than high"),
-        ({"fn": "sin"}, TypeError, "fn must be a callable"),
+        ({"fn": "sin"}, TypeError, "fn must be a function"),
         ({"fn": lambda x: x[:2]}, ValueError, r"fn must map an \(5,\) array"),
         ({"fn": lambda x: 1 / (x - x)}, ValueError, "fn must return finite values"),
     ],
