@@ -121,6 +121,12 @@ class Activation:
     def _apply(self, rule: Callable[..., Array], x: Array, params: dict[str, Any]) -> Array:
         x = as_float_array(x, "x")
         params = self._params(params)
+        for key, value in params.items():  # a per-element parameter must fit x
+            if isinstance(value, np.ndarray) and _broadcast(value.shape, x.shape) != x.shape:
+                raise ValueError(
+                    f"{self.name}: {key} of shape {value.shape} does not broadcast to x of "
+                    f"shape {x.shape}"
+                )
         with np.errstate(over="ignore", invalid="ignore"):  # IEEE: overflow is +-inf
             out = rule(x, **params)
         if np.isnan(x).any():  # NaN in, NaN out, whatever the rule does with it
@@ -165,6 +171,13 @@ class Activation:
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self.defaults.items())
         return f"Activation({self.name!r}{args})"
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
 
 
 def _as_slope(value: Any, key: str, name: str) -> float | Array:

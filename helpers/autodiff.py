@@ -565,14 +565,12 @@ def _outputs(out: object, kind: type) -> list[object]:
 
 def _point(x: object) -> list[float]:
     try:
-        if isinstance(x, str | bytes):
-            raise TypeError
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
+        arr = None if isinstance(x, str | bytes) else np.asarray(x)
+    except ValueError:  # ragged nested lists
         arr = None
-    if arr is None or arr.ndim > 1:
+    if arr is None or arr.ndim > 1 or arr.dtype.kind not in "fiu":
         raise ArgumentTypeError(f"x must be a number or a 1-D sequence of numbers, got {x!r}")
-    return arr.reshape(-1).tolist()
+    return arr.astype(np.float64).reshape(-1).tolist()
 
 
 def jacobian_forward(fn: Callable[[list[Dual]], object], x: object) -> np.ndarray:

@@ -36,8 +36,9 @@ def describe(value: object, limit: int = 60) -> str:
 
     limit: the longest description, at least 4 characters.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 4:
+    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 4:
         raise ValueError(f"limit must be an integer >= 4, got {limit!r}")
+    limit = int(limit)
     if value is Ellipsis:
         return "..."
     if isinstance(value, (bool, np.bool_)):

@@ -237,6 +237,7 @@ def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
     """
     model = layers.as_layer(model, "model")
     loss_fn = as_callable(loss_fn, "loss_fn", "a loss function (y_hat, y) -> (value, grad)")
+    X = _samples(X, "X")
     was_training = model.training
     model.training = False
     try:
@@ -349,6 +350,11 @@ def _check_train_arguments(
             f"Adam, AdamW), got {type(optimizer).__name__}"
         )
     weight_decay = as_nonnegative(weight_decay, "weight_decay")
+    if weight_decay * as_positive(lr, "lr") >= 1:
+        raise ValueError(
+            f"lr * weight_decay must be below 1, or the decay flips or grows the weights: "
+            f"got lr={lr}, weight_decay={weight_decay:g}"
+        )
     if weight_decay and getattr(optimizer, "weight_decay", 0.0):
         raise ValueError(f"give the weight decay once: weight_decay or {optimizer!r}")
     if stop_above is not None and (
@@ -392,7 +398,14 @@ def _samples(X: object, name: str) -> Array:
 
 
 class _Diverged(Exception):
-    """Raised inside a step when a number overflowed: the run diverged."""
+    """Raised inside a step when a number overflowed: the run diverged.
+
+    phase: where, "forward" (the model's output or the loss), "backward" (the
+    gradients) or "update" (the optimiser's step)."""
+
+    def __init__(self, message: str, phase: str) -> None:
+        super().__init__(message)
+        self.phase = phase
 
 
 def train(
@@ -456,24 +469,28 @@ def train(
         except _Diverged as err:
             if len(history.step_loss) == step:
                 history.step_loss.append(float("nan"))  # the loss itself overflowed
-            if run.stop_above is None:
-                raise FloatingPointError(
-                    f"training diverged at step {step}: {err}; try a smaller lr (got {run.lr})"
+            if run.stop_above is not None:
+                history.diverged = True
+                return False
+            if step == 0 and err.phase != "update":  # before any update: the data's fault
+                raise NonFiniteError(
+                    f"X is too large for the model: its first pass overflowed ({err})"
                 ) from err.__cause__
-            history.diverged = True
-            return False
+            raise FloatingPointError(
+                f"training diverged at step {step}: {err}; try a smaller lr (got {run.lr})"
+            ) from err.__cause__
         if run.stop_above is not None and not history.step_loss[-1] < run.stop_above:
             history.diverged = True
             return False
         return True
 
     def update(idx: Array | slice, step: int) -> None:
-        with _overflow_is_divergence():
+        with _overflow_is_divergence("forward"):
             loss, dout = run.loss_fn(model.forward(run.X[idx]), run.y[idx])
         history.step_loss.append(loss)
         if run.stop_above is not None and not loss < run.stop_above:
             return  # stop before any gradient
-        with _overflow_is_divergence():
+        with _overflow_is_divergence("backward"), np.errstate(over="ignore", invalid="ignore"):
             model.backward(dout)
             grads = model.grads
             # a clip function returns the norm before clipping
@@ -486,7 +503,8 @@ def train(
                     grads[name] += g
         if run.after_backward is not None:
             run.after_backward(model, step)
-        with _overflow_is_divergence():
+        # a sum that overflows is left as inf, which the optimiser's step refuses
+        with _overflow_is_divergence("update"), np.errstate(over="ignore", invalid="ignore"):
             params = model.params
             if run.weight_decay:
                 for name, p in params.items():
@@ -514,6 +532,10 @@ def train(
         try:
             history.train_loss.append(evaluate(model, run.loss_fn, run.X, run.y))
         except NonFiniteError as err:
+            if not history.train_loss:  # before any update: the data's fault
+                raise NonFiniteError(
+                    f"X is too large for the model: its first pass overflowed ({err})"
+                ) from err
             raise FloatingPointError(
                 f"training diverged: after {len(history.train_loss) - 1} epochs the "
                 f"evaluation overflowed ({err}); try a smaller lr (got {run.lr})"
@@ -564,13 +586,13 @@ def train(
 
 
 @contextmanager
-def _overflow_is_divergence() -> Iterator[None]:
+def _overflow_is_divergence(phase: str) -> Iterator[None]:
     """Turn a NonFiniteError raised by the toolkit inside a step into _Diverged: the
     data and the parameters were finite when the step began, so a number overflowed."""
     try:
         yield
     except NonFiniteError as err:
-        raise _Diverged(str(err)) from err
+        raise _Diverged(str(err), phase) from err
 
 
 # --- profiling ------------------------------------------------------------------------
@@ -595,7 +617,7 @@ def gradient_profile(model: layers.Sequential, x: Array, y: Array) -> GradientPr
     loss against y: (N, M_L) and backpropagate; return the per-layer gradient norms
     (``model.grads`` stays filled)."""
     model = as_instance(model, "model", layers.Sequential, "a Sequential, as mlp builds")
-    x, y = as_finite_array(x, "x"), as_finite_array(y, "y")
+    x, y = _samples(x, "x"), as_finite_array(y, "y")
     # The loss gradient is needed before the traced pass, so the forward pass runs twice.
     loss, dy_hat = losses.mse(model.forward(x), y)
     tr = probes.trace(model, x, dy_hat)
@@ -634,5 +656,5 @@ def activation_profile(
             f"model must alternate Linear and activation layers, as mlp(..., head=False) "
             f"builds them, got {model!r}"
         )
-    tr = probes.trace(model, x, upstream)
+    tr = probes._trace(model, x, upstream, "upstream")
     return ActivationProfile(tr.outputs[0::2], tr.outputs[1::2], tr.grads_out[1::2])

@@ -25,6 +25,7 @@ import numpy as np
 
 from ._checks import (
     ArgumentTypeError,
+    NonFiniteError,
     as_bool,
     as_callable,
     as_finite_array,
@@ -57,9 +58,18 @@ def numerical_grad(f: Callable[[Array], float], x: Array, h: float = 1e-5) -> Ar
     x = as_writeable_array(x, "x")
     h = as_positive(h, "h")
     grad = np.zeros_like(x)
+    if x.size == 0:
+        return grad
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
     if not np.shares_memory(flat_x, x):
         raise ValueError("x must be contiguous so that it can be perturbed in place")
+    with np.errstate(over="ignore"):
+        lost = (x + h == x) | (x - h == x)
+    if lost.any():  # the difference would be 0 / 2h, whatever f is
+        raise ValueError(
+            f"h={h:g} is lost in rounding next to x (|x| up to "
+            f"{np.max(np.abs(x)):.3g}): x + h == x; use a larger h or a smaller x"
+        )
     for i in range(flat_x.size):
         old = flat_x[i]
         try:
@@ -162,6 +172,18 @@ def check_grad(
     return report
 
 
+def _check_loss(out: Array, dout: Array) -> float:
+    """check_layer's loss sum(out * dout), refused by name when it overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = float(np.sum(out * dout))
+    if not np.isfinite(value):
+        raise NonFiniteError(
+            "the check's loss sum(forward(x) * dout) overflows float64: x is too large "
+            "for a gradient check"
+        )
+    return value
+
+
 def check_layer(
     layer: Layer,
     x: Array,
@@ -192,13 +214,13 @@ def check_layer(
     analytic.update({k: np.array(v, dtype=np.float64) for k, v in layer.grads.items()})
 
     def loss_of_x(x_: Array) -> float:
-        return float(np.sum(layer.forward(x_) * dout))
+        return _check_loss(layer.forward(x_), dout)
 
     numeric = {"x": numerical_grad(loss_of_x, x, h)}
     for name, param in layer.params.items():
 
         def loss_of_param(_: Array) -> float:
-            return float(np.sum(layer.forward(x) * dout))
+            return _check_loss(layer.forward(x), dout)
 
         numeric[name] = numerical_grad(loss_of_param, param, h)
     missing = set(numeric) - set(analytic)

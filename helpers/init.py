@@ -43,6 +43,7 @@ from ._checks import (
     as_real,
     check_result,
     check_rng,
+    optional,
 )
 
 Array = np.ndarray
@@ -69,6 +70,10 @@ def uniform(n_in: int, n_out: int, rng: np.random.Generator, r: float = 0.05) ->
     """W ~ U(-r, r), shape (n_in, n_out)."""
     n_in, n_out = _fans(n_in, n_out)
     r = as_nonnegative(r, "r")
+    if not np.isfinite(2 * r):
+        raise ValueError(
+            f"r (or gain) is too large: the range [-r, r] overflows float64, got {r:g}"
+        )
     with np.errstate(over="ignore", invalid="ignore"):
         W = check_rng(rng).uniform(-r, r, size=(n_in, n_out))
     return check_result(W, "the weights", "r (or gain)")
@@ -105,6 +110,7 @@ def he_uniform(
 def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Array:
     """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
     n_in, n_out = _fans(n_in, n_out)
+    optional(check_rng, rng)  # nothing is drawn, but a wrong argument is still wrong
     return np.zeros((n_in, n_out))
 
 
@@ -113,6 +119,7 @@ def constant(
 ) -> Array:
     """Every weight equal to ``value``, shape (n_in, n_out): the units start identical."""
     n_in, n_out = _fans(n_in, n_out)
+    optional(check_rng, rng)
     return np.full((n_in, n_out), as_real(value, "value"))
 
 
@@ -131,6 +138,8 @@ def gain(activation: str, alpha: float = 0.01) -> float:
         raise ArgumentTypeError(f"activation must be a str, got {type(activation).__name__}")
     if activation == "leaky_relu":
         a = as_real(alpha, "alpha")
+        if math.isinf(a * a):  # |alpha| > 1e154: the same value, without the square
+            return math.sqrt(2.0) / math.hypot(1.0, a)
         return math.sqrt(2.0 / (1.0 + a * a))
     if activation not in _GAINS:
         valid = ", ".join([*_GAINS, "leaky_relu"])

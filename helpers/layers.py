@@ -132,7 +132,7 @@ class LayerBase(Layer):
             dx = self._backward(dout)
         self._check_output(dx, "gradient dx", "dout", dout)
         for name, g in self._own_grads().items():
-            self._check_output(g, f"gradient grads[{name!r}]", "dout", dout)
+            self._check_output(g, f"gradient grads[{name!r}]", "dout (or the forward's x)", dout)
         return dx
 
     def _forward(self, x: Array) -> Array:
@@ -262,7 +262,8 @@ def ReLU() -> ActivationLayer:
 
 
 def LeakyReLU(alpha: float = 0.01) -> ActivationLayer:
-    return ActivationLayer("leaky_relu", alpha=alpha)
+    """alpha: the negative slope, a real number (PReLU learns one per feature)."""
+    return ActivationLayer("leaky_relu", alpha=as_real(alpha, "alpha"))
 
 
 class PReLU(LayerBase):

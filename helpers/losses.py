@@ -66,7 +66,15 @@ def softmax_cross_entropy(logits: Array, y: Array) -> tuple[float, Array]:
     # A class with target 0 adds nothing, even where log p = -inf (a masked class):
     # IEEE's 0 * -inf would be NaN.
     terms = target * np.where(target > 0, log_p, 0.0)
-    loss = -float(np.sum(terms)) / n + 0.0  # + 0.0 turns -0.0 into 0.0
+    with np.errstate(over="ignore"):
+        loss = -float(np.sum(terms)) / n + 0.0  # + 0.0 turns -0.0 into 0.0
+    if np.isinf(loss) and np.isfinite(terms).all():  # the sum overflowed, not the mean
+        loss = -float(np.sum(terms / n))
+    if np.isinf(loss) and np.isfinite(logits).all():
+        raise NonFiniteError(
+            "the cross-entropy overflows float64 (beyond about 1.8e308): logits span more "
+            "than float64's range"
+        )
     return loss, (np.exp(log_p) - target) / n
 
 

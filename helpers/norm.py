@@ -178,9 +178,20 @@ class _Normalization(LayerBase):
             raise ValueError(f"x must not be empty, got shape {x.shape}")
         return x
 
+    def _check_shape(self, shape: object) -> tuple[int, ...]:
+        """An input shape (N, C) or (N, C, H, W) with this layer's C, as a tuple of ints."""
+        if not isinstance(shape, tuple | list) or len(shape) not in (2, 4):
+            raise ArgumentTypeError(
+                f"shape must be (N, C) or (N, C, H, W), a tuple of ints, got {shape!r}"
+            )
+        sizes = tuple(as_int(n, f"shape[{i}]", minimum=0) for i, n in enumerate(shape))
+        if sizes[1] != self.num_channels:
+            raise ValueError(f"shape must have {self.num_channels} channels, got {sizes}")
+        return sizes
+
     def view_shape(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, C) or (N, C, H, W) -> (N, G, C/G, S) with S = H * W (1 for 2-D input)."""
-        n, c = shape[:2]
+        n, c = self._check_shape(shape)[:2]
         return (n, self.groups, c // self.groups, math.prod(shape[2:]))
 
     @property
@@ -195,7 +206,8 @@ class _Normalization(LayerBase):
 
     def statistic_index(self, shape: tuple[int, ...]) -> Array:
         """For an input shape, an int array of that shape: equal entries share statistics."""
-        view = self.view_shape(tuple(shape))
+        shape = self._check_shape(shape)
+        view = self.view_shape(shape)
         kept = [size if a not in self.axes else 1 for a, size in enumerate(view)]
         ids = np.arange(math.prod(kept)).reshape(kept)
         return np.broadcast_to(ids, view).reshape(shape)

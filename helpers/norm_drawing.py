@@ -12,6 +12,7 @@ are left pale. Which cubes those are comes from the layer itself
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -42,11 +43,14 @@ def shared_statistics_mask(layer: norm._Normalization, n: int, s: int) -> Array:
 
 # depth offset per channel in the oblique projection: channels recede up and to the right
 DEPTH_X, DEPTH_Y = 0.35, 0.3
-SHADES = {  # face -> (highlighted colour, pale colour); light from the top, shade on the side
-    "front": (HIGHLIGHT, "#E6E6E6"),
-    "top": ("#56B4E9", "#F2F2F2"),
-    "side": ("#004A75", "#C8C8C8"),
-}
+#: face -> (highlighted colour, pale colour); light from the top, shade on the side
+SHADES = MappingProxyType(
+    {
+        "front": (HIGHLIGHT, "#E6E6E6"),
+        "top": ("#56B4E9", "#F2F2F2"),
+        "side": ("#004A75", "#C8C8C8"),
+    }
+)
 
 
 def _project(n: float, c: float, s: float) -> tuple[float, float]:

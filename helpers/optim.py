@@ -91,6 +91,11 @@ class _Rule:
                     f"grads[{name!r}] must have the shape {p.shape} of params[{name!r}], "
                     f"got {np.shape(grads[name])}"
                 )
+        if lr * self.weight_decay >= 1:
+            raise ValueError(
+                f"lr * weight_decay must be below 1, or the decay flips or grows the "
+                f"weights: got lr={lr:g}, weight_decay={self.weight_decay:g}"
+            )
         self._bind(params)
         self.t += 1
         decay = 1 - lr * self.weight_decay

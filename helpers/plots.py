@@ -72,9 +72,10 @@ _STYLE = {
 
 
 def _inches(value: object, name: str) -> float:
+    """A figure size in inches: from 1 (the room the axis labels need) to 1000."""
     inches = as_positive(value, name)
-    if inches > 1000:
-        raise ValueError(f"{name} must be at most 1000 inches, got {inches:g}")
+    if not 1 <= inches <= 1000:
+        raise ValueError(f"{name} must be from 1 to 1000 inches, got {inches:g}")
     return inches
 
 

@@ -51,6 +51,11 @@ class Trace:
 def trace(model: Sequential, x: Array, dout: Array | None = None) -> Trace:
     """Forward x through ``model`` layer by layer; if ``dout`` (dL/d final output) is
     given, run the backward pass too and keep each layer's output gradient."""
+    return _trace(model, x, dout, "dout")
+
+
+def _trace(model: Sequential, x: Array, dout: Array | None, dout_name: str) -> Trace:
+    """:func:`trace`, naming ``dout`` as its caller calls it."""
     model = as_instance(model, "model", Sequential, "a Sequential")
     x = as_finite_array(x, "x")
     outputs = []
@@ -59,9 +64,11 @@ def trace(model: Sequential, x: Array, dout: Array | None = None) -> Trace:
         outputs.append(x)
     grads_out: list[Array | None] = [None] * len(outputs)
     if dout is not None:
-        dout = as_finite_array(dout, "dout").copy()  # the trace's own, not the caller's
+        dout = as_finite_array(dout, dout_name).copy()  # the trace's own, not the caller's
         if dout.shape != x.shape:
-            raise ValueError(f"dout must have the output's shape {x.shape}, got {dout.shape}")
+            raise ValueError(
+                f"{dout_name} must have the output's shape {x.shape}, got {dout.shape}"
+            )
         for i in range(len(model.layers) - 1, -1, -1):
             grads_out[i] = dout
             dout = model.layers[i].backward(dout)
@@ -81,10 +88,13 @@ def layer_stats(arrays: list[Array], saturation: float = 0.99) -> list[dict[str,
         if a is None:
             raise ValueError(f"arrays[{i}] is None: run the backward pass first")
         a = check_not_empty(as_finite_array(a, f"arrays[{i}]"), f"arrays[{i}]")
+        # mean and std of a * 2**-k, times 2**k: exact, and no sum overflows
+        k = max(math.frexp(float(np.max(np.abs(a))))[1], 0)
+        scaled = np.ldexp(a, -k)
         stats.append(
             {
-                "mean": float(a.mean()),
-                "std": float(a.std()),
+                "mean": math.ldexp(float(scaled.mean()), k),
+                "std": math.ldexp(float(scaled.std()), k),
                 "frac_zero": float(np.mean(a == 0)),
                 "frac_saturated": float(np.mean(np.abs(a) > saturation)),
             }
