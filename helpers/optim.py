@@ -34,7 +34,6 @@ textbook formula's values bit for bit.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -185,9 +184,10 @@ class Adam(_Rule):
     beta1, beta2: in [0, 1); eps: > 0. The moments start at 0 and belong to this
     object: use a new one for each run.
 
-    Stored: ``m[name]`` and ``v[name]`` are the moments times 2**-k and 4**-k, with
-    ``k = scale[name]``, 0 until a gradient reaches 2**500 (about 3e150): then k grows
-    so that no square overflows. The step is unchanged by the scaling.
+    Stored: ``m[name]`` and ``v[name]`` are the moments of each entry times 2**-k and
+    4**-k, with ``k = scale[name][entry]``, 0 until that entry's gradient reaches 2**500
+    (about 3e150): then k grows so that no square overflows. The step is unchanged by
+    the scaling, and each entry has its own k, so 1e-200 beside 1e200 keeps its step.
     """
 
     #: Keep the scaled gradients below 2**LIMIT, so their squares stay below 2**1000.
@@ -205,22 +205,24 @@ class Adam(_Rule):
         self.eps = as_positive(eps, "eps")
         self.m: dict[str, Array] = {}
         self.v: dict[str, Array] = {}
-        self.scale: dict[str, int] = {}
+        self.scale: dict[str, Array] = {}  # absent while every k is 0
 
     def _direction(self, name: str, g: Array) -> Array:
         b1, b2, t = self.beta1, self.beta2, self.t
-        k = self.scale.get(name, 0)
         m, v = self.m.get(name, 0.0), self.v.get(name, 0.0)
-        largest = float(np.max(np.abs(g), initial=0.0))
-        if largest >= math.ldexp(1.0, self.LIMIT + k):  # rescale the moments, exactly
-            grow = math.frexp(largest)[1] - self.LIMIT - k
-            m, v, k = np.ldexp(m, -grow), np.ldexp(v, -2 * grow), k + grow
-        g = np.ldexp(g, -k) if k else g
+        k = self.scale.get(name)
+        limit = np.ldexp(1.0, self.LIMIT + (0 if k is None else k))
+        if k is not None or np.any(np.abs(g) >= limit):  # rescale those entries, exactly
+            grow = np.maximum(np.frexp(np.abs(g))[1] - self.LIMIT - (0 if k is None else k), 0)
+            m, v = np.ldexp(m, -grow), np.ldexp(v, -2 * grow)
+            k = grow if k is None else k + grow
+            self.scale[name] = k
+            g = np.ldexp(g, -k)
         self.m[name] = m = b1 * m + (1 - b1) * g
         self.v[name] = v = b2 * v + (1 - b2) * g**2
-        self.scale[name] = k
         v_hat = v / (1 - b2**t)
-        return m / (1 - b1**t) / (np.sqrt(v_hat) + math.ldexp(self.eps, -k))
+        eps = self.eps if k is None else np.ldexp(self.eps, -k)
+        return m / (1 - b1**t) / (np.sqrt(v_hat) + eps)
 
     def __repr__(self) -> str:
         return (
