@@ -188,3 +188,18 @@ def test_spirals_bad_parameters(kwargs, message):
 def test_regression_bad_parameters(kwargs, error, message):
     with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(error, match=message):
         data.regression_1d(5, np.random.default_rng(0), **kwargs)
+
+
+def test_the_shared_xor_corners_are_read_only():
+    with pytest.raises(ValueError, match="read-only"):
+        data.XOR_CORNERS[0, 0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        data.XOR_LABELS[0] = 1
+    X, _ = data.xor(1, np.random.default_rng(0), noise=0.0)
+    X[0, 0] = 5.0  # what a generator returns is the caller's own
+    assert data.XOR_CORNERS[0, 0] == 0.0
+
+
+def test_noise_that_would_overflow_is_refused_by_name():
+    with pytest.raises(ValueError, match="noise"):
+        data.xor(3, np.random.default_rng(0), noise=1e308)
