@@ -39,7 +39,8 @@ in the model's parameters, with a ValueError naming them. A run whose numbers le
 float64's range on the way (the model's output, the loss, a gradient or an update
 overflows, which the layers, losses and optimisers refuse) has diverged: with
 ``stop_above`` it stops there, recording NaN for a loss it could not compute;
-without, it raises FloatingPointError.
+without, it raises FloatingPointError, or a ValueError naming X when the very first
+pass overflows (before any update, the data are too large for the model).
 """
 
 from __future__ import annotations
@@ -460,129 +461,144 @@ def train(
     """
     run = _check_train_arguments(**locals())  # every argument, by its name
     model, history = run.model, History()
-
-    def one_step(idx: Array | slice) -> bool:
-        """Steps 2-11 of the module docstring; False when training must stop."""
-        step = len(history.step_loss)
-        try:
-            update(idx, step)
-        except _Diverged as err:
-            if len(history.step_loss) == step:
-                history.step_loss.append(float("nan"))  # the loss itself overflowed
-            if run.stop_above is not None:
-                history.diverged = True
-                return False
-            if step == 0 and err.phase != "update":  # before any update: the data's fault
-                raise NonFiniteError(
-                    f"X is too large for the model: its first pass overflowed ({err})"
-                ) from err.__cause__
-            raise FloatingPointError(
-                f"training diverged at step {step}: {err}; try a smaller lr (got {run.lr})"
-            ) from err.__cause__
-        if run.stop_above is not None and not history.step_loss[-1] < run.stop_above:
-            history.diverged = True
-            return False
-        return True
-
-    def update(idx: Array | slice, step: int) -> None:
-        with _overflow_is_divergence("forward"):
-            loss, dout = run.loss_fn(model.forward(run.X[idx]), run.y[idx])
-        history.step_loss.append(loss)
-        if run.stop_above is not None and not loss < run.stop_above:
-            return  # stop before any gradient
-        with _overflow_is_divergence("backward"), np.errstate(over="ignore", invalid="ignore"):
-            model.backward(dout)
-            grads = model.grads
-            # a clip function returns the norm before clipping
-            norm = (
-                clipping.global_norm(grads) if run.clip is None else run.clip[0](grads, run.clip[1])
-            )
-            history.grad_norm.append(norm)
-            if run.penalty is not None and not run.penalty.proximal:
-                for name, g in run.penalty(model.params)[1].items():
-                    grads[name] += g
-        if run.after_backward is not None:
-            run.after_backward(model, step)
-        # a sum that overflows is left as inf, which the optimiser's step refuses
-        with _overflow_is_divergence("update"), np.errstate(over="ignore", invalid="ignore"):
-            params = model.params
-            if run.weight_decay:
-                for name, p in params.items():
-                    if is_weight(name):
-                        p *= 1 - run.lr * run.weight_decay
-            run.optimizer.step(params, grads, run.lr)
-            if run.penalty is not None and run.penalty.proximal:
-                run.penalty.proximal_step(model.params, run.lr)
-        if run.after_step is not None:
-            run.after_step(model, step)
-
     if run.steps is not None:
         model.training = True
         for _ in range(run.steps):
-            if run.gen is None:
-                idx: Array | slice = slice(None)
-            else:
-                idx = run.gen.choice(run.n, size=run.batch_size, replace=False)
-            if not one_step(idx):
+            if not _one_step(run, history, _minibatch(run)):
                 break
         model.training = False
         return history
 
-    def record() -> None:
-        try:
-            history.train_loss.append(evaluate(model, run.loss_fn, run.X, run.y))
-        except NonFiniteError as err:
-            if not history.train_loss:  # before any update: the data's fault
-                raise NonFiniteError(
-                    f"X is too large for the model: its first pass overflowed ({err})"
-                ) from err
-            raise FloatingPointError(
-                f"training diverged: after {len(history.train_loss) - 1} epochs the "
-                f"evaluation overflowed ({err}); try a smaller lr (got {run.lr})"
-            ) from err
-        if not np.isfinite(history.train_loss[-1]):
-            raise FloatingPointError(
-                f"training diverged: the training loss is {history.train_loss[-1]} after "
-                f"{len(history.train_loss) - 1} epochs; try a smaller lr (got {run.lr})"
-            )
-        if run.X_val is not None and run.y_val is not None:
-            history.val_loss.append(evaluate(model, run.loss_fn, run.X_val, run.y_val))
-
-    record()
-    best_val, best_params, epochs_without_gain = np.inf, None, 0
-    if run.has_val:
-        best_val, history.best_epoch = history.val_loss[0], 0
-    if run.patience is not None:
-        best_params = {k: v.copy() for k, v in model.params.items()}
+    _record_epoch(run, history)
+    best_val = history.val_loss[0] if run.has_val else np.inf
+    history.best_epoch = 0 if run.has_val else None
+    best_params = _copy(model.params) if run.patience is not None else None
+    epochs_without_gain = 0
     for epoch in range(1, (run.epochs or 0) + 1):  # epochs is set: steps is None
         model.training = True
-        if run.gen is None:
-            batches: list[Any] = [np.arange(run.n)]  # full batch: the order cannot matter
-        else:
-            order = run.gen.permutation(run.n)
-            batches = [order[i : i + run.batch_size] for i in range(0, run.n, run.batch_size)]
-        if not all(one_step(idx) for idx in batches):
+        if not all(_one_step(run, history, idx) for idx in _epoch_batches(run)):
             break
         model.training = False
-        record()
+        _record_epoch(run, history)
         history.epochs_run = epoch
         if not run.has_val:
             continue
         if history.val_loss[-1] < best_val:
             best_val, history.best_epoch, epochs_without_gain = history.val_loss[-1], epoch, 0
             if run.patience is not None:
-                best_params = {k: v.copy() for k, v in model.params.items()}
+                best_params = _copy(model.params)
         else:
             epochs_without_gain += 1
         if run.patience is not None and epochs_without_gain >= run.patience:
             history.stopped_early = True
             break
-    if run.patience is not None and best_params is not None:
+    if best_params is not None:
         for name, p in model.params.items():
             p[...] = best_params[name]
         history.restored = True
     model.training = False
     return history
+
+
+def _copy(params: dict[str, Array]) -> dict[str, Array]:
+    return {k: v.copy() for k, v in params.items()}
+
+
+def _minibatch(run: _Setup) -> Array | slice:
+    """The samples of one step: all of them, or batch_size drawn without replacement."""
+    if run.gen is None:
+        return slice(None)
+    return run.gen.choice(run.n, size=run.batch_size, replace=False)
+
+
+def _epoch_batches(run: _Setup) -> list[Any]:
+    """One epoch: every sample once, in batches of batch_size in a new random order."""
+    if run.gen is None:
+        return [np.arange(run.n)]  # full batch: the order cannot matter
+    order = run.gen.permutation(run.n)
+    return [order[i : i + run.batch_size] for i in range(0, run.n, run.batch_size)]
+
+
+def _one_step(run: _Setup, history: History, idx: Array | slice) -> bool:
+    """Steps 2-11 of the module docstring; False when training must stop."""
+    step = len(history.step_loss)
+    try:
+        _update(run, history, idx, step)
+    except _Diverged as err:
+        if len(history.step_loss) == step:
+            history.step_loss.append(float("nan"))  # the loss itself overflowed
+        if run.stop_above is not None:
+            history.diverged = True
+            return False
+        if step == 0 and err.phase != "update":  # before any update: the data's fault
+            raise NonFiniteError(
+                f"X is too large for the model: its first pass overflowed ({err})"
+            ) from err.__cause__
+        raise FloatingPointError(
+            f"training diverged at step {step}: {err}; try a smaller lr (got {run.lr})"
+        ) from err.__cause__
+    if run.stop_above is not None and not history.step_loss[-1] < run.stop_above:
+        history.diverged = True
+        return False
+    return True
+
+
+def _update(run: _Setup, history: History, idx: Array | slice, step: int) -> None:
+    """One step, in the order of the module docstring (steps 2 and 4-11)."""
+    model = run.model
+    with _overflow_is_divergence("forward"):
+        loss, dout = run.loss_fn(model.forward(run.X[idx]), run.y[idx])
+    history.step_loss.append(loss)
+    if run.stop_above is not None and not loss < run.stop_above:
+        return  # stop before any gradient
+    with _overflow_is_divergence("backward"), np.errstate(over="ignore", invalid="ignore"):
+        model.backward(dout)
+        grads = model.grads
+        # a clip function returns the norm before clipping
+        clip_fn, threshold = run.clip or (None, 0.0)
+        history.grad_norm.append(
+            clipping.global_norm(grads) if clip_fn is None else clip_fn(grads, threshold)
+        )
+        if run.penalty is not None and not run.penalty.proximal:
+            for name, g in run.penalty(model.params)[1].items():
+                grads[name] += g
+    if run.after_backward is not None:
+        run.after_backward(model, step)
+    # a sum that overflows is left as inf, which the optimiser's step refuses
+    with _overflow_is_divergence("update"), np.errstate(over="ignore", invalid="ignore"):
+        params = model.params
+        if run.weight_decay:
+            for name, p in params.items():
+                if is_weight(name):
+                    p *= 1 - run.lr * run.weight_decay
+        run.optimizer.step(params, grads, run.lr)
+        if run.penalty is not None and run.penalty.proximal:
+            run.penalty.proximal_step(model.params, run.lr)
+    if run.after_step is not None:
+        run.after_step(model, step)
+
+
+def _record_epoch(run: _Setup, history: History) -> None:
+    """Evaluate the model on the training set (and the validation set) in eval mode."""
+    epochs = len(history.train_loss)
+    try:
+        history.train_loss.append(evaluate(run.model, run.loss_fn, run.X, run.y))
+    except NonFiniteError as err:
+        if not epochs:  # before any update: the data's fault
+            raise NonFiniteError(
+                f"X is too large for the model: its first pass overflowed ({err})"
+            ) from err
+        raise FloatingPointError(
+            f"training diverged: after {epochs} epochs the evaluation overflowed ({err}); "
+            f"try a smaller lr (got {run.lr})"
+        ) from err
+    if not np.isfinite(history.train_loss[-1]):
+        raise FloatingPointError(
+            f"training diverged: the training loss is {history.train_loss[-1]} after "
+            f"{epochs} epochs; try a smaller lr (got {run.lr})"
+        )
+    if run.X_val is not None and run.y_val is not None:
+        history.val_loss.append(evaluate(run.model, run.loss_fn, run.X_val, run.y_val))
 
 
 @contextmanager

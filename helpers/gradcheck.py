@@ -10,6 +10,9 @@ shows as checked is checked in exactly the way the test suite checks it.
 - :func:`check_layer` checks a layer's ``backward``: dL/dx and every parameter
   gradient, for the scalar loss L = sum(forward(x) * dout) with a random ``dout``.
 
+Like the layers they check, these refuse NaN and infinity in ``x``, and a step ``h``
+lost in rounding next to ``x`` (x + h == x), with a ValueError naming it.
+
 The default ``dout`` comes from a generator of its own, seeded with a 128-bit number
 that no data set's seed shares by accident. (Drawn from ``default_rng(0)``, it equalled
 any ``x`` drawn from ``default_rng(0)``; for a normalisation layer dL/dx is then
