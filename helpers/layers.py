@@ -132,7 +132,7 @@ class LayerBase(Layer):
             dx = self._backward(dout)
         self._check_output(dx, "gradient dx", "dout", dout)
         for name, g in self._own_grads().items():
-            self._check_output(g, f"gradient grads[{name!r}]", "dout (or the forward's x)", dout)
+            self._check_output(g, f"gradient grads[{name!r}]", "dout", dout, " (or x was)")
         return dx
 
     def _forward(self, x: Array) -> Array:
@@ -146,15 +146,18 @@ class LayerBase(Layer):
     def _own_grads(self) -> dict[str, Array]:
         return self.grads
 
-    def _check_output(self, out: Array, what: str, cause: str, given: Array) -> None:
+    def _check_output(
+        self, out: Array, what: str, cause: str, given: Array, also: str = ""
+    ) -> None:
         """Refuse a non-finite result, naming a non-finite parameter or the input."""
         if np.isfinite(out).all():
             return
         for name, p in self.params.items():  # a parameter set to NaN by hand, say
             check_finite(np.asarray(p), f"{type(self).__name__}.params[{name!r}]")
+        largest = np.max(np.abs(given), initial=0)
         raise NonFiniteError(
             f"{self!r}: its {what} overflows float64 (beyond about 1.8e308); {cause} is "
-            f"too large for it (largest |{cause}| {np.max(np.abs(given), initial=0):.3g})"
+            f"too large for it{also} (largest |{cause}| {largest:.3g})"
         )
 
     def __call__(self, x: Array) -> Array:
