@@ -122,12 +122,15 @@ def check_result(out: np.ndarray, what: str, cause: str) -> np.ndarray:
     return out
 
 
-def as_array_dict(arrays: object, name: str, *, in_place: bool = False) -> Mapping[str, np.ndarray]:
+def as_array_dict(
+    arrays: object, name: str, *, in_place: bool = False, finite: bool = True
+) -> Mapping[str, np.ndarray]:
     """Check a dict name -> array, as a layer's ``params`` or ``grads`` holds them.
 
-    Every array must be finite. With ``in_place`` (the caller changes the arrays) each
-    must be a writeable float64 numpy array, and no two may share memory: an array
-    under two names would be changed twice.
+    Every array must be finite (unless ``finite`` is False: the caller checks what it
+    computes from them, and names the culprit itself). With ``in_place`` (the caller
+    changes the arrays) each must be a writeable float64 numpy array, and no two may
+    share memory: an array under two names would be changed twice.
     """
     if not isinstance(arrays, Mapping):
         raise ArgumentTypeError(
@@ -135,19 +138,25 @@ def as_array_dict(arrays: object, name: str, *, in_place: bool = False) -> Mappi
             f"got {type(arrays).__name__}"
         )
     for key, a in arrays.items():
+        if type(a) is np.ndarray and a.dtype == np.float64 and not finite and type(key) is str:
+            if in_place and not a.flags.writeable:
+                raise ValueError(f"{name}[{key!r}] must be writeable (it is changed in place)")
+            continue  # the usual case, checked quickly: a layer's own array
         if not isinstance(key, str):
             raise ArgumentTypeError(f"{name} must be keyed by parameter names, got key {key!r}")
         label = f"{name}[{key!r}]"
         if in_place:
-            as_writeable_array(a, label)
+            as_writeable_array(a, label, finite=finite)
         else:
-            as_finite_array(a, label)
+            arr = as_float_array(a, label)
+            if finite:
+                check_finite(arr, label)
     if in_place:
         check_distinct(arrays, name)
     return arrays
 
 
-def as_writeable_array(a: object, name: str) -> np.ndarray:
+def as_writeable_array(a: object, name: str, *, finite: bool = True) -> np.ndarray:
     """An array the caller changes in place: a writeable, finite float64 numpy array.
     (An integer array would silently truncate what is written into it.)"""
     if not (isinstance(a, np.ndarray) and a.dtype == np.float64):
@@ -156,19 +165,35 @@ def as_writeable_array(a: object, name: str) -> np.ndarray:
         )
     if not a.flags.writeable:
         raise ValueError(f"{name} must be writeable (it is changed in place)")
-    return check_finite(a, name)
+    return check_finite(a, name) if finite else a
 
 
 def check_distinct(arrays: Mapping[str, np.ndarray], name: str) -> None:
-    """Refuse two names whose arrays share memory."""
-    items = list(arrays.items())
-    for i, (key, a) in enumerate(items):
-        for other, b in items[:i]:
-            if np.shares_memory(a, b):
+    """Refuse two names whose arrays share memory.
+
+    The arrays' memory spans are sorted by start, so only neighbours whose spans
+    overlap are compared exactly: n log n, where comparing every pair would be n^2.
+    """
+    spans = sorted((*_span(a), key) for key, a in arrays.items() if a.size)
+    active: list[tuple[int, str]] = []  # (end, key) of the spans that reach this start
+    for start, end, key in spans:
+        active = [(e, other) for e, other in active if e > start]
+        for _, other in active:
+            if np.shares_memory(arrays[key], arrays[other]):
                 raise ValueError(
                     f"{name}[{key!r}] and {name}[{other!r}] share memory; each name "
                     "needs an array of its own, or it would be updated twice"
                 )
+        active.append((end, key))
+
+
+def _span(a: np.ndarray) -> tuple[int, int]:
+    """The first and one past the last byte an array's entries occupy."""
+    start = end = a.__array_interface__["data"][0]
+    for size, stride in zip(a.shape, a.strides, strict=True):
+        reach = (size - 1) * stride
+        start, end = (start + reach, end) if reach < 0 else (start, end + reach)
+    return start, end + a.itemsize
 
 
 # --- scalars ------------------------------------------------------------------------

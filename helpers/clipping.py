@@ -37,16 +37,36 @@ from ._checks import NonFiniteError, as_array_dict, as_float_array, as_positive
 Array = np.ndarray
 
 
+#: Where the plain sum of squares is exact enough: nothing overflowed, and what
+#: underflowed is below its last bit.
+_PLAIN = (2.0**-900, 2.0**900)
+
+
 def _scaled_norm(grads: Mapping[str, Array]) -> tuple[float, int]:
-    """(r, k) with ||g|| = r * 2**k, r computed on g * 2**-k, whose largest |entry| is
-    in [0.5, 1): nothing overflows or underflows, and the scaling is exact."""
-    arrays = [as_float_array(g, "grads") for g in grads.values()]
+    """(r, k) with ||g|| = r * 2**k.
+
+    Usually k = 0 and r is the plain sqrt(sum of squares). When that sum overflows or
+    underflows (or holds NaN, which is refused here, by name), r is computed on
+    g * 2**-k, whose largest |entry| is in [0.5, 1): exact, since k is a power of two.
+    """
+    arrays = [g if g.dtype == np.float64 else as_float_array(g, "grads") for g in grads.values()]
+    with np.errstate(over="ignore"):
+        total = sum(float(np.sum(g * g)) for g in arrays)
+    if _PLAIN[0] < total < _PLAIN[1]:
+        return math.sqrt(total), 0
+    as_array_dict(grads, "grads")  # a NaN or an infinity is refused by name
     largest = max((float(np.max(np.abs(g), initial=0.0)) for g in arrays), default=0.0)
     if largest == 0.0:
         return 0.0, 0
     k = math.frexp(largest)[1]
     total = sum(float(np.sum(np.square(np.ldexp(g, -k)))) for g in arrays)
     return math.sqrt(total), k
+
+
+def _norm(grads: Mapping[str, Array]) -> float:
+    """:func:`global_norm` of gradients known to be a dict of float64 arrays (a model's
+    own), inside an errstate that ignores overflow: training's step."""
+    return _norm_value(*_scaled_norm(grads))
 
 
 def _norm_value(r: float, k: int) -> float:
@@ -65,7 +85,7 @@ def global_norm(grads: Mapping[str, Array]) -> float:
     Raises ValueError if any entry is NaN or infinite: such a gradient cannot be
     rescaled into a finite one, and training should stop rather than go on silently.
     """
-    grads = as_array_dict(grads, "grads")
+    grads = as_array_dict(grads, "grads", finite=False)  # _scaled_norm tells NaN
     return _norm_value(*_scaled_norm(grads))
 
 
@@ -77,7 +97,7 @@ def clip_by_value(grads: Mapping[str, Array], clip_value: float) -> float:
     returns: the global norm of ``grads`` before clipping.
     """
     clip_value = as_positive(clip_value, "clip_value")
-    grads = as_array_dict(grads, "grads", in_place=True)
+    grads = as_array_dict(grads, "grads", in_place=True, finite=False)
     norm = _norm_value(*_scaled_norm(grads))
     for g in grads.values():
         np.clip(g, -clip_value, clip_value, out=g)
@@ -93,7 +113,7 @@ def clip_by_norm(grads: Mapping[str, Array], max_norm: float) -> float:
     returns: the global norm of ``grads`` before clipping.
     """
     max_norm = as_positive(max_norm, "max_norm")
-    grads = as_array_dict(grads, "grads", in_place=True)
+    grads = as_array_dict(grads, "grads", in_place=True, finite=False)
     r, k = _scaled_norm(grads)
     norm = _norm_value(r, k)
     if norm > max_norm:

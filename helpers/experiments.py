@@ -45,8 +45,7 @@ pass overflows (before any update, the data are too large for the model).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -321,6 +320,7 @@ def _check_train_arguments(
 ) -> _Setup:
     """Every check of :func:`train`'s arguments, one line each; see its docstring."""
     model = layers.as_layer(model, "model")
+    layers._check_model(model)
     as_array_dict(model.params, "model.params", in_place=True)
     loss_fn = as_callable(loss_fn, "loss_fn", "a loss function (y_hat, y) -> (value, grad)")
     X = _samples(X, "X")
@@ -370,14 +370,14 @@ def _check_train_arguments(
     return _Setup(
         model,
         loss_fn,
-        X,
+        X.copy(),  # train's own: the model may keep views of it
         y,
         as_positive(lr, "lr"),
         epochs,
         steps,
         batch_size,
         gen,
-        X_val,
+        None if X_val is None else X_val.copy(),
         y_val,
         patience,
         clip,
@@ -469,6 +469,7 @@ def train(
         model.training = False
         return history
 
+    model.training = False
     _record_epoch(run, history)
     best_val = history.val_loss[0] if run.has_val else np.inf
     history.best_epoch = 0 if run.has_val else None
@@ -544,45 +545,58 @@ def _one_step(run: _Setup, history: History, idx: Array | slice) -> bool:
 
 
 def _update(run: _Setup, history: History, idx: Array | slice, step: int) -> None:
-    """One step, in the order of the module docstring (steps 2 and 4-11)."""
-    model = run.model
-    with _overflow_is_divergence("forward"):
-        loss, dout = run.loss_fn(model.forward(run.X[idx]), run.y[idx])
-    history.step_loss.append(loss)
-    if run.stop_above is not None and not loss < run.stop_above:
-        return  # stop before any gradient
-    with _overflow_is_divergence("backward"), np.errstate(over="ignore", invalid="ignore"):
-        model.backward(dout)
-        grads = model.grads
-        # a clip function returns the norm before clipping
-        clip_fn, threshold = run.clip or (None, 0.0)
-        history.grad_norm.append(
-            clipping.global_norm(grads) if clip_fn is None else clip_fn(grads, threshold)
-        )
-        if run.penalty is not None and not run.penalty.proximal:
-            for name, g in run.penalty(model.params)[1].items():
-                grads[name] += g
-    if run.after_backward is not None:
-        run.after_backward(model, step)
-    # a sum that overflows is left as inf, which the optimiser's step refuses
-    with _overflow_is_divergence("update"), np.errstate(over="ignore", invalid="ignore"):
-        params = model.params
-        if run.weight_decay:
-            for name, p in params.items():
-                if is_weight(name):
-                    p *= 1 - run.lr * run.weight_decay
-        run.optimizer.step(params, grads, run.lr)
-        if run.penalty is not None and run.penalty.proximal:
-            run.penalty.proximal_step(model.params, run.lr)
-    if run.after_step is not None:
-        run.after_step(model, step)
+    """One step, in the order of the module docstring (steps 2 and 4-11). X was checked
+    once and is train's own copy: the model runs without checking it again.
+
+    A NonFiniteError raised by the toolkit (the model, the loss, the clipping, the
+    penalty, the optimiser) becomes _Diverged: the data and the parameters were finite
+    when the step began, so a number overflowed. One raised by a hook goes through.
+    """
+    model, phase = run.model, "forward"
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, dout = run.loss_fn(layers._forward_unchecked(model, run.X[idx]), run.y[idx])
+            history.step_loss.append(loss)
+            if run.stop_above is not None and not loss < run.stop_above:
+                return  # stop before any gradient
+            phase = "backward"
+            layers._backward_unchecked(model, as_finite_array(dout, "loss_fn's gradient"))
+            grads = model.grads
+            # a clip function returns the norm before clipping
+            clip_fn, threshold = run.clip or (None, 0.0)
+            history.grad_norm.append(
+                clipping._norm(grads) if clip_fn is None else clip_fn(grads, threshold)
+            )
+            if run.penalty is not None and not run.penalty.proximal:
+                for name, g in run.penalty(model.params)[1].items():
+                    grads[name] += g  # an overflow is left as inf: the step refuses it
+        phase = "hook"
+        if run.after_backward is not None:
+            run.after_backward(model, step)
+        phase = "update"
+        with np.errstate(over="ignore", invalid="ignore"):
+            params = model.params
+            if run.weight_decay:
+                for name, p in params.items():
+                    if is_weight(name):
+                        p *= 1 - run.lr * run.weight_decay
+            run.optimizer.step(params, grads, run.lr)
+            if run.penalty is not None and run.penalty.proximal:
+                run.penalty.proximal_step(params, run.lr)
+        phase = "hook"
+        if run.after_step is not None:
+            run.after_step(model, step)
+    except NonFiniteError as err:
+        if phase == "hook":
+            raise
+        raise _Diverged(str(err), phase) from err
 
 
 def _record_epoch(run: _Setup, history: History) -> None:
     """Evaluate the model on the training set (and the validation set) in eval mode."""
     epochs = len(history.train_loss)
     try:
-        history.train_loss.append(evaluate(run.model, run.loss_fn, run.X, run.y))
+        history.train_loss.append(_eval_loss(run, run.X, run.y))
     except NonFiniteError as err:
         if not epochs:  # before any update: the data's fault
             raise NonFiniteError(
@@ -598,17 +612,14 @@ def _record_epoch(run: _Setup, history: History) -> None:
             f"{epochs} epochs; try a smaller lr (got {run.lr})"
         )
     if run.X_val is not None and run.y_val is not None:
-        history.val_loss.append(evaluate(run.model, run.loss_fn, run.X_val, run.y_val))
+        history.val_loss.append(_eval_loss(run, run.X_val, run.y_val))
 
 
-@contextmanager
-def _overflow_is_divergence(phase: str) -> Iterator[None]:
-    """Turn a NonFiniteError raised by the toolkit inside a step into _Diverged: the
-    data and the parameters were finite when the step began, so a number overflowed."""
-    try:
-        yield
-    except NonFiniteError as err:
-        raise _Diverged(str(err), phase) from err
+def _eval_loss(run: _Setup, X: Array, y: Array) -> float:
+    """:func:`evaluate` inside train: the model is in eval mode, X checked."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = layers._forward_unchecked(run.model, X)
+    return float(run.loss_fn(out, y)[0])
 
 
 # --- profiling ------------------------------------------------------------------------

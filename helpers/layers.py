@@ -16,8 +16,9 @@ writes ``_forward`` and ``_backward``, the arithmetic, and the base class around
   an array after passing it (or changes an output it got back) changes nothing the
   layer keeps;
 - refuses a NaN or an infinity in ``x`` or ``dout`` with a ValueError naming it, and
-  a result that overflows float64 with a ValueError naming the input that is too
-  large (:class:`helpers._checks.NonFiniteError`, the package's policy);
+  a result (output, dx or a gradient) that overflows float64 with a ValueError naming
+  the input that is too large (:class:`helpers._checks.NonFiniteError`, the package's
+  policy); a container checks the results of its whole tree, once;
 - checks that ``dout`` has the output's shape, and that backward does not run before
   a forward pass that succeeded.
 
@@ -74,7 +75,9 @@ LAYER_MEMBERS = ("forward", "backward", "params", "grads", "training")
 
 def as_layer(layer: object, name: str) -> Layer:
     """Return ``layer`` if it follows the :class:`Layer` protocol, else name what it lacks."""
-    if not isinstance(layer, Layer):
+    # LayerBase first: the Protocol's own test reads every member, and a container's
+    # params and grads are built anew on each read
+    if not (isinstance(layer, LayerBase) or isinstance(layer, Layer)):
         missing = ", ".join(f".{m}" for m in LAYER_MEMBERS if not hasattr(layer, m))
         raise ArgumentTypeError(
             f"{name} must be a layer (see helpers.layers.Layer), "
@@ -110,30 +113,47 @@ class LayerBase(Layer):
 
     def forward(self, x: Array) -> Array:
         x = _own_copy(x, "x")
-        self._out_shape = None
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self._forward(x)
-        self._check_output(out, "output", "x", x)
+            return self._forward_pass(x)
+
+    def backward(self, dout: Array) -> Array:
+        self._need_forward()
+        dout = _own_copy(dout, "dout")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._backward_pass(dout)
+
+    # What a container calls for its children (check=False): the arguments are float64
+    # arrays that no caller keeps, the container's errstate is in force, and the
+    # container checks its own output, dx and every gradient of its tree. (A value that
+    # overflowed inside and was then saturated, tanh(inf) = 1, is the right limit.)
+
+    def _forward_pass(self, x: Array, check: bool = True) -> Array:
+        self._out_shape = None
+        out = self._forward(x)
+        if check:
+            self._check_output(out, "output", "x", x)
         self._out_shape = out.shape
         return out
 
-    def backward(self, dout: Array) -> Array:
+    def _backward_pass(self, dout: Array, check: bool = True) -> Array:
+        self._need_forward()
+        if dout.shape != self._out_shape:
+            raise ValueError(
+                f"dout must have the output's shape {self._out_shape}, got {dout.shape}"
+            )
+        dx = self._backward(dout)
+        if check:
+            self._check_output(dx, "gradient dx", "dout", dout)
+            for name, g in self.grads.items():
+                self._check_output(g, f"gradient grads[{name!r}]", "dout", dout, " (or x was)")
+        return dx
+
+    def _need_forward(self) -> None:
         if self._out_shape is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward called before forward (or after a "
                 "forward pass that failed)"
             )
-        dout = _own_copy(dout, "dout")
-        if dout.shape != self._out_shape:
-            raise ValueError(
-                f"dout must have the output's shape {self._out_shape}, got {dout.shape}"
-            )
-        with np.errstate(over="ignore", invalid="ignore"):
-            dx = self._backward(dout)
-        self._check_output(dx, "gradient dx", "dout", dout)
-        for name, g in self._own_grads().items():
-            self._check_output(g, f"gradient grads[{name!r}]", "dout", dout, " (or x was)")
-        return dx
 
     def _forward(self, x: Array) -> Array:
         """The layer's arithmetic on its own finite copy of x."""
@@ -142,9 +162,6 @@ class LayerBase(Layer):
     def _backward(self, dout: Array) -> Array:
         """dL/dx from dL/dout (finite, of the output's shape); fills grads."""
         raise NotImplementedError
-
-    def _own_grads(self) -> dict[str, Array]:
-        return self.grads
 
     def _check_output(
         self, out: Array, what: str, cause: str, given: Array, also: str = ""
@@ -238,13 +255,20 @@ class ActivationLayer(LayerBase):
         self.name = name
         self.act_params = act_params
         self.activation.fn(np.zeros(1), **act_params)  # validate parameters now
+        # x is finite here, so the rules can be called directly with these
+        self._rule_params = self.activation._params(act_params)
+        self._per_element = any(isinstance(v, np.ndarray) for v in act_params.values())
 
     def _forward(self, x: Array) -> Array:
         self._cache = x
-        return self.activation.fn(x, **self.act_params)
+        if self._per_element:  # a per-element parameter is checked against x's shape
+            return self.activation.fn(x, **self.act_params)
+        return self.activation._fn(x, **self._rule_params)
 
     def _backward(self, dout: Array) -> Array:
-        return dout * self.activation.grad(self._cache, **self.act_params)
+        if self._per_element:
+            return dout * self.activation.grad(self._cache, **self.act_params)
+        return dout * self.activation._grad(self._cache, **self._rule_params)
 
     def __repr__(self) -> str:
         args = "".join(f", {k}={v!r}" for k, v in self.act_params.items())
@@ -386,14 +410,30 @@ class _Container(LayerBase):
         """How an error message names the child with this key."""
         return key
 
-    def _own_grads(self) -> dict[str, Array]:
-        return {}  # each child checked its own
+    def forward(self, x: Array) -> Array:
+        self._check_tree()  # a chapter may have replaced a layer since construction
+        return super().forward(x)
 
     def _check_tree(self) -> None:
-        """Refuse a layer object that appears twice (or a container inside itself)."""
+        """Refuse a child that is no layer, and a layer object that appears twice (or a
+        container inside itself), naming where; fast when neither happens."""
+        seen = {id(self)}
+
+        def visit(layer: object) -> bool:
+            if id(layer) in seen or not hasattr(layer, "_forward_pass"):
+                return False  # a repeat, or a layer of another kind: look closer
+            seen.add(id(layer))
+            children = getattr(layer, "_children", None)
+            return children is None or all(visit(child) for _, child in children())
+
+        if not all(visit(child) for _, child in self._children()):
+            self._check_tree_slowly()
+
+    def _check_tree_slowly(self) -> None:
         seen: dict[int, str] = {id(self): f"the {type(self).__name__} itself"}
 
         def visit(layer: Layer, path: str) -> None:
+            as_layer(layer, path)
             if id(layer) in seen:
                 raise ValueError(
                     f"{path} is the same layer object as {seen[id(layer)]}: a layer keeps "
@@ -463,16 +503,13 @@ class Sequential(_Container):
         return f"layers[{key}]"
 
     def _forward(self, x: Array) -> Array:
-        self._check_tree()  # self.layers is a list: a chapter may replace a layer
-        for i, layer in enumerate(self.layers):
-            if not isinstance(layer, LayerBase):  # the protocol check is slower
-                as_layer(layer, f"layers[{i}]")
-            x = layer.forward(x)
+        for layer in self.layers:
+            x = _child_forward(layer, x)
         return x
 
     def _backward(self, dout: Array) -> Array:
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+            dout = _child_backward(layer, dout)
         return dout
 
     def __getitem__(self, i: int) -> Layer:
@@ -502,8 +539,7 @@ class Residual(_Container):
         yield "block", self.block
 
     def _forward(self, x: Array) -> Array:
-        self._check_tree()
-        out = self.block.forward(x)
+        out = _child_forward(self.block, x)
         if out.shape != x.shape:
             raise ValueError(
                 f"Residual needs block output shape == input shape, got {out.shape} != {x.shape}"
@@ -511,10 +547,53 @@ class Residual(_Container):
         return x + out
 
     def _backward(self, dout: Array) -> Array:
-        return dout + self.block.backward(dout)
+        return dout + _child_backward(self.block, dout)
 
     def __repr__(self) -> str:
         return f"Residual({self.block!r})"
+
+
+def _forward_unchecked(layer: Layer, x: Array) -> Array:
+    """``layer.forward(x)`` for a caller that owns x, has checked that it is a finite
+    float64 array and that no layer object appears twice in ``layer`` (see
+    :func:`_check_model`), and holds ``np.errstate(over="ignore", invalid="ignore")``:
+    training does, once, instead of on every step. The output is checked as always."""
+    forward_pass = getattr(layer, "_forward_pass", None)
+    if forward_pass is not None:
+        return forward_pass(x)
+    return _own_copy(layer.forward(x), f"the output of {layer!r}")
+
+
+def _check_model(layer: Layer) -> None:
+    """Refuse a model in which a layer object appears twice (see the module docstring)."""
+    check_tree = getattr(layer, "_check_tree", None)
+    if check_tree is not None:
+        check_tree()
+
+
+def _backward_unchecked(layer: Layer, dout: Array) -> Array:
+    """``layer.backward(dout)`` on the same terms as :func:`_forward_unchecked`."""
+    backward_pass = getattr(layer, "_backward_pass", None)
+    if backward_pass is not None:
+        return backward_pass(dout)
+    return _own_copy(layer.backward(dout), f"the gradient dx of {layer!r}")
+
+
+def _child_forward(layer: Layer, x: Array) -> Array:
+    """A child's forward pass inside a container (see LayerBase._forward_pass); the
+    output of a layer of another kind is checked like any input. (An attribute test,
+    not isinstance: an isinstance test against a Protocol's subclass is slow.)"""
+    forward_pass = getattr(layer, "_forward_pass", None)
+    if forward_pass is not None:
+        return forward_pass(x, check=False)
+    return _own_copy(layer.forward(x), f"the output of {layer!r}")
+
+
+def _child_backward(layer: Layer, dout: Array) -> Array:
+    backward_pass = getattr(layer, "_backward_pass", None)
+    if backward_pass is not None:
+        return backward_pass(dout, check=False)
+    return _own_copy(layer.backward(dout), f"the gradient dx of {layer!r}")
 
 
 def sgd_step(layer: Layer, lr: float) -> None:

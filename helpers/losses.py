@@ -17,6 +17,7 @@ from ._checks import (
     NonFiniteError,
     as_finite_array,
     as_float_array,
+    check_finite,
     check_ndim,
     check_not_empty,
 )
@@ -31,14 +32,16 @@ def mse(y_hat: Array, y: Array) -> tuple[float, Array]:
     y_hat, y: same shape, e.g. (N, K), finite. returns (L, dL/dy_hat) with dL/dy_hat
     shaped like y_hat: 2 (y_hat - y) / y_hat.size.
     """
-    y_hat, y = as_finite_array(y_hat, "y_hat"), as_finite_array(y, "y")
+    y_hat, y = as_float_array(y_hat, "y_hat"), as_float_array(y, "y")
     if y_hat.shape != y.shape:
         raise ValueError(f"y_hat and y must have the same shape, got {y_hat.shape} and {y.shape}")
     check_not_empty(y_hat, "y_hat")
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         diff = y_hat - y
         value = float(np.mean(diff**2))
-    if not np.isfinite(value):
+    if not np.isfinite(value):  # a NaN or an infinity in either makes the mean one
+        check_finite(y_hat, "y_hat")
+        check_finite(y, "y")
         raise NonFiniteError(
             "the squared error overflows float64 (beyond about 1.8e308): y_hat - y is too "
             f"large (largest |y_hat - y| {np.max(np.abs(diff)):.3g})"

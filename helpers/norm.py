@@ -35,11 +35,12 @@ A set of one value would normalise to exactly 0 whatever the input, so a layer r
 it with a ValueError (BatchNorm training on a batch of 1 of (N, C) input, InstanceNorm
 on (N, C) input, LayerNorm with C = 1 on (N, C) input).
 
-Large inputs: the squared deviations of values near 1e200 overflow float64, so
-:func:`normalize` first scales each set by a power of two that brings its largest
-|x| below 1, and squares only then. Scaling by a power of two is exact, so for inputs
-in the usual range the result is bit for bit the textbook formula's, and
-LayerNorm of [1e200, -1e200, 0] is [1.22, -1.22, 0] as it should be. Like every layer,
+Large inputs: the squared deviations of values near 1e200 overflow float64, so when a
+variance overflows, :func:`normalize` scales each set whose largest |x| reaches 2**500
+(about 3e150) by a power of two that brings it below, and squares only then. Scaling
+by a power of two is exact: LayerNorm of [1e200, -1e200, 0] is [1.22, -1.22, 0] as it
+should be, and inputs in the usual range, never scaled, get the textbook formula bit
+for bit. Like every layer,
 these refuse NaN and infinity (see :mod:`helpers.layers`); BatchNorm in training
 refuses a batch whose variance (above about 1.8e308) its running estimate cannot hold.
 """
@@ -65,6 +66,8 @@ Array = np.ndarray
 
 EPS = 1e-5
 MOMENTUM = 0.1
+#: A set is scaled before squaring when its largest |x| reaches 2**SCALE_FROM.
+SCALE_FROM = 500
 
 #: The view axes each kind of normalisation averages over, in the (N, G, C/G, S) view.
 VIEW_AXES_OVER_BATCH = (0, 2, 3)
@@ -87,19 +90,37 @@ def normalize(
     eps = as_positive(eps, "eps")
     if math.prod(x.shape[a] for a in axes) == 0:
         raise ValueError(f"x must have values along axes {axes} to average, got shape {x.shape}")
-    # Scale each set by 2**-k, k >= 0, so that its largest |x| is below 1: exact, and
-    # no square overflows. (Values below 1 are left alone: eps dominates their variance.)
-    largest = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
-    k = np.maximum(np.frexp(largest)[1], 0)
-    scaled = np.ldexp(x, -k)
-    mean = scaled.mean(axis=axes, keepdims=True)
-    centred = scaled - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_hat, cache = _normalize(x, axes, eps)
+    return x_hat.copy(), cache
+
+
+def _normalize(
+    x: Array, axes: tuple[int, ...], eps: float
+) -> tuple[Array, tuple[Array, Array, Array, Array]]:
+    """:func:`normalize` on checked arguments, inside an errstate that ignores overflow.
+
+    The textbook formula first; if a variance overflowed (squares of values near
+    1e154), the sets whose largest |x| reaches 2**SCALE_FROM (about 3e150) are scaled
+    by 2**-k to below it and the formula is taken again: exact, since k is an integer.
+    """
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
     var = np.mean(centred**2, axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + np.ldexp(eps, -2 * k))  # 2**k / sqrt(var(x) + eps)
+    if not np.isfinite(var).all():
+        largest = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
+        k = np.maximum(np.frexp(largest)[1] - SCALE_FROM, 0)
+        x_s = np.ldexp(x, -k)
+        mean_s = x_s.mean(axis=axes, keepdims=True)
+        centred = x_s - mean_s
+        var_s = np.mean(centred**2, axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var_s + np.ldexp(eps, -2 * k))  # 2**k / sqrt(var + eps)
+        x_hat = centred * inv_std
+        stats = (np.ldexp(inv_std, -k), np.ldexp(mean_s, k), np.ldexp(var_s, 2 * k))
+        return x_hat, (x_hat, *stats)
+    inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = centred * inv_std
-    with np.errstate(over="ignore"):
-        stats = (np.ldexp(inv_std, -k), np.ldexp(mean, k), np.ldexp(var, 2 * k))
-    return x_hat.copy(), (x_hat, *stats)
+    return x_hat, (x_hat, inv_std, mean, var)
 
 
 def _check_axes(axes: object, ndim: int) -> tuple[int, ...]:
@@ -224,7 +245,7 @@ class _Normalization(LayerBase):
                 f"{self!r} would average over a single value for x of shape {x.shape}, "
                 f"which normalises every output to 0; {self._single_value_hint}"
             )
-        x_hat, cache = normalize(x.reshape(self.view_shape(x.shape)), self.axes, self.eps)
+        x_hat, cache = _normalize(x.reshape(self.view_shape(x.shape)), self.axes, self.eps)
         return x_hat.reshape(x.shape), cache
 
     _single_value_hint = "it needs more than one value per group"

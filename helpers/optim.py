@@ -26,9 +26,10 @@ parameter. Use a new optimiser for each run.
 Like the rest of the training machinery, a step refuses NaN and infinity in params and
 grads, an integer or read-only parameter (it is updated in place), two names that
 share one array (it would be updated twice), and an update that would overflow
-float64; it changes no parameter before it has checked all of them. Adam's second moment of
-a gradient near 1e200 would overflow, so Adam keeps its moments scaled by a power of
-two chosen from the largest gradient seen: exact, so ordinary gradients get the
+float64; a refused step changes nothing, neither the parameters nor the memory.
+
+Adam's second moment of a gradient near 1e200 would overflow, so Adam keeps the
+moments of such entries scaled by a power of two: exact, so ordinary gradients get the
 textbook formula's values bit for bit.
 """
 
@@ -45,6 +46,7 @@ from ._checks import (
     as_fraction,
     as_nonnegative,
     as_positive,
+    check_finite,
 )
 from .regularization import is_weight
 
@@ -73,13 +75,14 @@ class _Rule:
         self.weight_decay = as_nonnegative(weight_decay, "weight_decay")
         self.t = 0  # steps taken
         self._bound: dict[str, Array] | None = None
+        self._checked: dict[str, Array] = {}  # the params last checked in place
 
     def step(self, params: Mapping[str, Array], grads: Mapping[str, Array], lr: float) -> None:
         """One update of every parameter, in place (see the module docstring)."""
         lr = as_positive(lr, "lr")
-        params = as_array_dict(params, "params", in_place=True)
-        grads = as_array_dict(grads, "grads")
-        if set(grads) != set(params):
+        self._check_params(params)
+        grads = as_array_dict(grads, "grads", finite=False)  # the update tells NaN
+        if grads.keys() != params.keys():
             raise ValueError(
                 f"grads must have the keys of params; missing {sorted(set(params) - set(grads))}"
                 f", extra {sorted(set(grads) - set(params))}"
@@ -96,6 +99,7 @@ class _Rule:
                 f"weights: got lr={lr:g}, weight_decay={self.weight_decay:g}"
             )
         self._bind(params)
+        memory = self._memory()
         self.t += 1
         decay = 1 - lr * self.weight_decay
         updated = {}
@@ -106,12 +110,40 @@ class _Rule:
                 updated[name] = w - lr * self._direction(name, g)
         for name, new in updated.items():
             if not np.isfinite(new).all():
+                self._restore(memory)  # a refused step changes nothing
+                check_finite(params[name], f"params[{name!r}]")
+                check_finite(np.asarray(grads[name]), f"grads[{name!r}]")
                 raise NonFiniteError(
                     f"the update of params[{name!r}] overflows float64 (beyond about "
                     f"1.8e308): lr={lr:g} or grads[{name!r}] is too large"
                 )
         for name, p in params.items():
             p[...] = updated[name]
+
+    def _check_params(self, params: Mapping[str, Array]) -> None:
+        """Writeable, distinct float64 arrays: checked once for the same arrays."""
+        if not (
+            isinstance(params, Mapping)
+            and params.keys() == self._checked.keys()
+            and all(params[k] is a for k, a in self._checked.items())
+        ):
+            as_array_dict(params, "params", in_place=True, finite=False)
+            self._checked = dict(params)
+
+    def _memory(self) -> tuple[int, list[dict[str, Array]]]:
+        """What a step changes besides the parameters (copies of the dicts: every step
+        puts new arrays in them, so the old ones stay as they were)."""
+        return self.t, [dict(d) for d in self._state()]
+
+    def _restore(self, memory: tuple[int, list[dict[str, Array]]]) -> None:
+        self.t, saved = memory
+        for d, old in zip(self._state(), saved, strict=True):
+            d.clear()
+            d.update(old)
+
+    def _state(self) -> list[dict[str, Array]]:
+        """The rule's memory: dicts name -> array."""
+        return []
 
     def _bind(self, params: Mapping[str, Array]) -> None:
         """On the first step remember the arrays; later, refuse any other arrays."""
@@ -171,6 +203,9 @@ class Momentum(_Rule):
         self.velocity[name] = v
         return v
 
+    def _state(self) -> list[dict[str, Array]]:
+        return [self.velocity]
+
     def __repr__(self) -> str:
         return f"Momentum(mu={self.mu:g}{self._decay_repr()})"
 
@@ -223,6 +258,9 @@ class Adam(_Rule):
         v_hat = v / (1 - b2**t)
         eps = self.eps if k is None else np.ldexp(self.eps, -k)
         return m / (1 - b1**t) / (np.sqrt(v_hat) + eps)
+
+    def _state(self) -> list[dict[str, Array]]:
+        return [self.m, self.v, self.scale]
 
     def __repr__(self) -> str:
         return (

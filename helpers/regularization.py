@@ -39,8 +39,10 @@ from ._checks import (
     as_bool,
     as_choice,
     as_finite_array,
+    as_float_array,
     as_nonnegative,
     as_positive,
+    check_finite,
 )
 
 Array = np.ndarray
@@ -55,12 +57,28 @@ def is_weight(name: str) -> bool:
     return name.rsplit(".", 1)[-1] == "W"
 
 
-def _finite_value(value: float, grads: dict[str, Array]) -> tuple[float, dict[str, Array]]:
-    if not (np.isfinite(value) and all(np.isfinite(g).all() for g in grads.values())):
-        raise NonFiniteError(
-            "the penalty overflows float64 (beyond about 1.8e308): params or lam is too large"
-        )
-    return value, grads
+def _weights(params: object, in_place: bool = False) -> dict[str, Array]:
+    """The weight matrices of ``params`` (a dict name -> array), as float64 arrays; a NaN
+    shows in what is computed from them, which is checked."""
+    params = as_array_dict(params, "params", in_place=in_place, finite=False)
+    return {
+        name: as_float_array(w, f"params[{name!r}]")
+        for name, w in params.items()
+        if is_weight(name)
+    }
+
+
+def _checked(
+    value: float, grads: dict[str, Array], weights: dict[str, Array]
+) -> tuple[float, dict[str, Array]]:
+    """The penalty, if finite; else name a weight that is not, or the overflow."""
+    if np.isfinite(value) and all(np.isfinite(g).all() for g in grads.values()):
+        return value, grads
+    for name, w in weights.items():
+        check_finite(w, f"params[{name!r}]")
+    raise NonFiniteError(
+        "the penalty overflows float64 (beyond about 1.8e308): params or lam is too large"
+    )
 
 
 def l2_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str, Array]]:
@@ -71,15 +89,13 @@ def l2_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str
     returns (R, grads) with R = lam / 2 * sum ||W||^2 and grads[name] = lam * W, shaped
     like W, for each penalised name (other names are absent).
     """
-    params, lam = as_array_dict(params, "params"), as_nonnegative(lam, "lam")
+    weights, lam = _weights(params), as_nonnegative(lam, "lam")
     value, grads = 0.0, {}
     with np.errstate(over="ignore", invalid="ignore"):
-        for name, w in params.items():
-            if is_weight(name):
-                w = as_finite_array(w, f"params[{name!r}]")
-                value += 0.5 * lam * float(np.sum(w * w))
-                grads[name] = lam * w
-    return _finite_value(value, grads)
+        for name, w in weights.items():
+            value += 0.5 * lam * float(np.sum(w * w))
+            grads[name] = lam * w
+    return _checked(value, grads, weights)
 
 
 def l1_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str, Array]]:
@@ -90,15 +106,13 @@ def l1_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str
     returns (R, grads) with R = lam * sum |W| and grads[name] = lam * sign(W), shaped
     like W: the gradient where W != 0, and the subgradient 0 where W == 0.
     """
-    params, lam = as_array_dict(params, "params"), as_nonnegative(lam, "lam")
+    weights, lam = _weights(params), as_nonnegative(lam, "lam")
     value, grads = 0.0, {}
     with np.errstate(over="ignore", invalid="ignore"):
-        for name, w in params.items():
-            if is_weight(name):
-                w = as_finite_array(w, f"params[{name!r}]")
-                value += lam * float(np.sum(np.abs(w)))
-                grads[name] = lam * np.sign(w)
-    return _finite_value(value, grads)
+        for name, w in weights.items():
+            value += lam * float(np.sum(np.abs(w)))
+            grads[name] = lam * np.sign(w)
+    return _checked(value, grads, weights)
 
 
 def soft_threshold(w: Array, threshold: float) -> Array:
@@ -108,7 +122,10 @@ def soft_threshold(w: Array, threshold: float) -> Array:
     returns an array shaped like w; entries with |w| <= threshold are exactly 0.0.
     """
     w = as_finite_array(w, "w")
-    threshold = as_nonnegative(threshold, "threshold")
+    return _shrink(w, as_nonnegative(threshold, "threshold"))
+
+
+def _shrink(w: Array, threshold: float) -> Array:
     shrunk = np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
     return shrunk + 0.0  # turns -0.0 (from a negative w) into 0.0, which prints as 0.
 
@@ -140,13 +157,14 @@ class Penalty:
         if not self.proximal:
             raise ValueError(f"{self!r} has no proximal step; create it with proximal=True")
         lr = as_positive(lr, "lr")
-        params = as_array_dict(params, "params", in_place=True)
+        weights = _weights(params, in_place=True)
         threshold = lr * self.lam
         if not np.isfinite(threshold):
             raise NonFiniteError(f"lr * lam overflows float64: lr={lr:g} is too large")
-        for name, w in params.items():
-            if is_weight(name):
-                w[...] = soft_threshold(w, threshold)
+        for name, w in weights.items():
+            check_finite(w, f"params[{name!r}]")  # before any weight changes
+        for w in weights.values():
+            w[...] = _shrink(w, threshold)
 
     def __repr__(self) -> str:
         mode = ", proximal" if self.proximal else ""

@@ -252,6 +252,9 @@ def _to_float_close(rtol: float = 1e-9) -> Callable[[Any, Any], None]:
     return lambda a, e: assert_close(a, to_float(long(e)), rtol=rtol, atol=1e-290)
 
 
+CONTAINERS = ("Sequential", "Residual")
+
+
 def layer_pass_entries() -> Iterator[Entry]:
     """Each layer is built from a seed inside the call, and again inside the oracle: a
     dropout layer draws the same mask in both."""
@@ -265,7 +268,13 @@ def layer_pass_entries() -> Iterator[Entry]:
             lambda seed, x, kind=kind: kind.forward(kind.build(seed), np.asarray(x, np.float64)),
             _to_float_close(),
             scenarios=lambda rng, kind=kind: layer_scenarios(kind, rng),
-            covers=("layers.LayerBase.__call__", "layers.Layer.forward", "layers.LayerBase"),
+            covers=(
+                "layers.LayerBase.__call__",
+                "layers.Layer.forward",
+                "layers.LayerBase",
+                # a container's forward checks its tree, then is LayerBase's
+                *((f"layers.{kind.name}.forward",) if kind.name in CONTAINERS else ()),
+            ),
         )
         x0 = kind.x(np.random.default_rng(0))
         out = kind.out or x0.shape
