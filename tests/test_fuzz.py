@@ -224,7 +224,7 @@ def test_hostile_arguments(entry: Entry) -> None:
     assert not failures, f"{len(failures)} of {len(verdicts)} cases failed:\n" + "\n".join(failures)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_hostile_values_drawn_by_hypothesis(data: st.DataObject) -> None:
     entry = data.draw(st.sampled_from([e for e in ENTRIES if e.slots]), label="entry")
