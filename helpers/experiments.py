@@ -325,6 +325,7 @@ def _check_train_arguments(
     loss_fn = as_callable(loss_fn, "loss_fn", "a loss function (y_hat, y) -> (value, grad)")
     X = _samples(X, "X")
     y = _targets(y, "y", len(X), "X")
+    lr = as_positive(lr, "lr")
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one of epochs and steps")
     epochs = optional(as_positive_int, epochs, "epochs")
@@ -351,7 +352,7 @@ def _check_train_arguments(
             f"Adam, AdamW), got {type(optimizer).__name__}"
         )
     weight_decay = as_nonnegative(weight_decay, "weight_decay")
-    if weight_decay * as_positive(lr, "lr") >= 1:
+    if weight_decay * lr >= 1:
         raise ValueError(
             f"lr * weight_decay must be below 1, or the decay flips or grows the weights: "
             f"got lr={lr}, weight_decay={weight_decay:g}"
@@ -372,7 +373,7 @@ def _check_train_arguments(
         loss_fn,
         X.copy(),  # train's own: the model may keep views of it
         y,
-        as_positive(lr, "lr"),
+        lr,
         epochs,
         steps,
         batch_size,
