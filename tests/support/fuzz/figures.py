@@ -293,7 +293,7 @@ def plots_entries() -> Iterator[Entry]:
                 shapes=other_shapes((5,)),
             ),
             "fractions": Arr(
-                lambda rng: rng.random((2, 3)) + 0.1,
+                lambda rng: rng.random((2, 3)) + 1.0,  # an integer copy keeps them positive
                 ndim=(2,),
                 empty="refuse",
                 shapes=other_shapes((2, 4)),

@@ -253,7 +253,7 @@ def train_scenarios(rng: np.random.Generator) -> list[Case]:
             entry,
             "NaN in X",
             "nan",
-            lambda: fit(X=np.where(X > 1, np.nan, X)),
+            lambda: fit(X=np.where(np.arange(X.size).reshape(X.shape) == 4, np.nan, X)),
             expect="error",
             names=("X",),
         ),

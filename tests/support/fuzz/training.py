@@ -242,9 +242,8 @@ def loss_entries() -> Iterator[Entry]:
         "losses.softmax_cross_entropy",
         losses.softmax_cross_entropy,
         {
-            "logits": Arr(
-                normal(4, 3, scale=3.0), ndim=(2,), policy="mask", huge="result", empty="refuse"
-            ),
+            # logits that span more than float64's range are refused (the loss overflows)
+            "logits": Arr(normal(4, 3, scale=3.0), ndim=(2,), policy="mask", empty="refuse"),
             "y": Labels(4, 3),
         },
         ce_oracle,
