@@ -13,6 +13,7 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.norm_drawing`: which cells each normalisation averages over;
 - :mod:`helpers.network_drawing`: networks drawn as units and weights, labelled;
 - :mod:`helpers.experiments`: the experiment toolkit: build, train, profile;
+- :mod:`helpers.optim`: optimisers (SGD, momentum, Adam, AdamW) behind one interface;
 - :mod:`helpers.clipping`: gradient clipping by value and by norm;
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
 - :mod:`helpers.data`: toy data sets and MNIST-1D, generated locally;
@@ -20,6 +21,11 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.probes`: per-layer statistics of activations and gradients;
 - :mod:`helpers.plots`: the book's figure style;
 - :mod:`helpers.widgets`: the interactive explorers.
+
+Bad arguments raise ValueError or TypeError naming the argument. NaN and infinity follow
+one policy (see :mod:`helpers._checks`): layers, losses, penalties, clipping,
+optimisers and training refuse them, and elementwise activations follow IEEE
+arithmetic.
 
 In the in-browser edition, importing the package also lets Pyodide's kernel fill in
 the values the prose quotes (see :mod:`helpers._pyodide`).
@@ -44,6 +50,7 @@ __all__ = [
     "network_drawing",
     "norm",
     "norm_drawing",
+    "optim",
     "plots",
     "probes",
     "regularization",

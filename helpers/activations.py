@@ -6,14 +6,25 @@ Every activation in :data:`ACTIVATIONS` is an :class:`Activation` with
 - ``grad(x, **params)``: the elementwise derivative d fn / d x, same shape as ``x``;
 - ``param_grad(x, name, **params)``: d fn / d param for the parameters that can be
   learned (the negative slope ``alpha`` of leaky ReLU, PReLU and ELU);
-- ``defaults``: the parameters and their usual values.
+- ``defaults``: the parameters and their usual values (read-only).
 
-All of them stay finite and warning-free for inputs as large as +-1000: exponentials
-are only ever taken of non-positive numbers.
+They follow IEEE arithmetic, as numpy's own functions do: NaN in gives NaN out (for
+the derivatives too), +-inf give the function's limits there (gelu(-inf) = 0,
+silu'(+inf) = 1, ...), and nothing warns, however large ``x`` is: exponentials are
+only ever taken of non-positive numbers, and a product of a factor that grows without
+bound and one that decays to zero exponentially is written with its limit, 0 (see
+:func:`_mul`). The parameters themselves (``alpha``, ``lower``, ``upper``) must be
+finite.
 
 At exactly x = 0 the kinked functions (ReLU and its leaky relatives) use the left
 derivative, 0 for ReLU, as common frameworks do. The choice almost never matters: a
 float pre-activation is exactly zero with probability close to zero.
+
+:func:`softmax`, :func:`log_softmax` and :func:`logsumexp` work along one axis and are
+written for infinite entries, as masking uses them: an entry of -inf gets probability
+0 (softmax([0, -inf]) = [1, 0]); when a row's maximum is infinite, the entries equal to
+it share the probability equally (softmax([inf, 0]) = [1, 0], and a row of -inf only
+is uniform), the limit of the finite case; a NaN makes its row NaN.
 """
 
 from __future__ import annotations
@@ -21,11 +32,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from ._checks import ArgumentTypeError, as_float_array, as_real, check_rng
+from ._checks import (
+    ArgumentTypeError,
+    as_callable,
+    as_float_array,
+    as_int,
+    as_real,
+    as_str,
+    check_finite,
+    check_rng,
+)
 
 Array = np.ndarray
 
@@ -49,14 +70,31 @@ def _normal_cdf(x: Array) -> Array:
 
 
 def _normal_pdf(x: Array) -> Array:
-    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+    # exp(-800) is already 0 in float64: capping |x| at 40 changes no value, and keeps
+    # x * x from overflowing (it would for |x| > 1.3e154).
+    z = np.minimum(np.abs(x), 40.0)
+    return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _mul(a: Array | float, b: Array | float) -> Array:
+    """a * b, where IEEE's 0 * inf = NaN is replaced by the limit 0.
+
+    Every such product here pairs a factor that grows at most like x with one that is
+    exactly zero (a slope of 0) or decays to zero exponentially (e^x, the normal
+    density and tail), so the product tends to 0. NaN from a NaN factor stays NaN.
+    """
+    out = np.multiply(a, b)
+    if np.isnan(out).any():
+        out = np.where(np.isnan(out) & ~np.isnan(a) & ~np.isnan(b), 0.0, out)
+    return out
 
 
 @dataclass(frozen=True)
 class Activation:
     """One activation function: its rule, its derivative and its parameters.
 
-    Call it like a function (``act(x)`` is ``act.fn(x)``).
+    Call it like a function (``act(x)`` is ``act.fn(x)``). ``defaults`` is read-only:
+    pass other values as keyword arguments instead.
     """
 
     name: str
@@ -65,6 +103,35 @@ class Activation:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     _param_grads: Mapping[str, Callable[..., Array]] = field(default_factory=dict, repr=False)
     _check: Callable[[dict[str, Any]], None] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        as_str(self.name, "name")
+        as_callable(self._fn, "_fn")
+        as_callable(self._grad, "_grad")
+        # Shared by every caller: read-only, so that no call can change the next one's.
+        object.__setattr__(self, "defaults", MappingProxyType(dict(self.defaults)))
+        object.__setattr__(self, "_param_grads", MappingProxyType(dict(self._param_grads)))
+
+    def __copy__(self) -> Activation:
+        return self  # immutable: a copy would be the same function
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Activation:
+        return self
+
+    def _apply(self, rule: Callable[..., Array], x: Array, params: dict[str, Any]) -> Array:
+        x = as_float_array(x, "x")
+        params = self._params(params)
+        for key, value in params.items():  # a per-element parameter must fit x
+            if isinstance(value, np.ndarray) and _broadcast(value.shape, x.shape) != x.shape:
+                raise ValueError(
+                    f"{self.name}: {key} of shape {value.shape} does not broadcast to x of "
+                    f"shape {x.shape}"
+                )
+        with np.errstate(over="ignore", invalid="ignore"):  # IEEE: overflow is +-inf
+            out = rule(x, **params)
+        if np.isnan(x).any():  # NaN in, NaN out, whatever the rule does with it
+            out = np.where(np.isnan(x), np.nan, out)
+        return out
 
     def _params(self, given: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(given) - set(self.defaults))
@@ -84,23 +151,20 @@ class Activation:
 
     def fn(self, x: Array, **params: Any) -> Array:
         """Apply the activation. x: any shape -> same shape."""
-        x = as_float_array(x, "x")
-        return self._fn(x, **self._params(params))
+        return self._apply(self._fn, x, params)
 
     def grad(self, x: Array, **params: Any) -> Array:
         """Elementwise derivative d fn(x) / d x. x: any shape -> same shape."""
-        x = as_float_array(x, "x")
-        return self._grad(x, **self._params(params))
+        return self._apply(self._grad, x, params)
 
     def param_grad(self, x: Array, name: str, **params: Any) -> Array:
         """Elementwise derivative d fn(x) / d param, for a learnable parameter."""
-        if name not in self._param_grads:
+        if not isinstance(name, str) or name not in self._param_grads:
             learnable = ", ".join(self._param_grads) or "none"
             raise ValueError(
-                f"{self.name} has no learnable parameter {name!r}; learnable: {learnable}"
+                f"{self.name} has no learnable parameter name={name!r}; learnable: {learnable}"
             )
-        x = as_float_array(x, "x")
-        return self._param_grads[name](x, **self._params(params))
+        return self._apply(self._param_grads[name], x, params)
 
     __call__ = fn
 
@@ -109,12 +173,16 @@ class Activation:
         return f"Activation({self.name!r}{args})"
 
 
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
+
+
 def _as_slope(value: Any, key: str, name: str) -> float | Array:
     if isinstance(value, np.ndarray):
-        arr = as_float_array(value, key)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: {key} must be finite")
-        return arr
+        return check_finite(as_float_array(value, key), f"{name}: {key}")
     return as_real(value, f"{name}: {key}")
 
 
@@ -139,7 +207,7 @@ def _relu_grad(x: Array) -> Array:
 
 
 def _leaky(x: Array, alpha: float | Array) -> Array:
-    return np.where(x > 0, x, alpha * x)
+    return np.where(x > 0, x, _mul(alpha, x))
 
 
 def _leaky_grad(x: Array, alpha: float | Array) -> Array:
@@ -158,13 +226,19 @@ def _rrelu_grad(x: Array, lower: float, upper: float, slope: Array | None) -> Ar
     return _leaky_grad(x, (lower + upper) / 2 if slope is None else slope)
 
 
+def _rrelu_bounds(lower: object, upper: object) -> tuple[float, float]:
+    """RReLU's slope range, checked: 0 <= lower <= upper < 1."""
+    low, high = as_real(lower, "lower"), as_real(upper, "upper")
+    if not 0 <= low <= high < 1:
+        raise ValueError(f"rrelu needs 0 <= lower <= upper < 1, got lower={low}, upper={high}")
+    return low, high
+
+
 def _check_rrelu(params: dict[str, Any]) -> None:
-    lower, upper = params["lower"], params["upper"]
-    if not 0 <= lower <= upper < 1:
-        raise ValueError(f"rrelu needs 0 <= lower <= upper < 1, got lower={lower}, upper={upper}")
+    _rrelu_bounds(params["lower"], params["upper"])
     slope = params["slope"]
     if slope is not None:
-        params["slope"] = as_float_array(slope, "slope")
+        params["slope"] = check_finite(as_float_array(slope, "slope"), "slope")
 
 
 def _elu(x: Array, alpha: float | Array) -> Array:
@@ -185,20 +259,20 @@ def _check_nonnegative_alpha(params: dict[str, Any]) -> None:
 
 
 def _gelu(x: Array) -> Array:
-    return x * _normal_cdf(x)
+    return _mul(x, _normal_cdf(x))
 
 
 def _gelu_grad(x: Array) -> Array:
-    return _normal_cdf(x) + x * _normal_pdf(x)
+    return _normal_cdf(x) + _mul(x, _normal_pdf(x))
 
 
 def _silu(x: Array) -> Array:
-    return x * _sigmoid(x)
+    return _mul(x, _sigmoid(x))
 
 
 def _silu_grad(x: Array) -> Array:
     s = _sigmoid(x)
-    return s * (1.0 + x * (1.0 - s))
+    return _mul(s, 1.0 + _mul(x, 1.0 - s))
 
 
 class _Registry(Mapping[str, Activation]):
@@ -214,7 +288,10 @@ class _Registry(Mapping[str, Activation]):
             return self._items[name]
         except KeyError:
             valid = ", ".join(self._items)
-            raise ValueError(f"unknown activation {name!r}; valid names: {valid}") from None
+            raise ValueError(f"unknown activation name {name!r}; valid names: {valid}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
@@ -269,38 +346,73 @@ def sample_rrelu_slopes(
     Pass the result as ``slope=`` to ``ACTIVATIONS['rrelu'].fn`` and ``.grad``; without
     it (evaluation) RReLU uses the mean slope (lower + upper) / 2.
     """
+    if not isinstance(shape, tuple):
+        raise ArgumentTypeError(f"shape must be a tuple of sizes, got {type(shape).__name__}")
+    sizes = tuple(as_int(n, f"shape[{i}]", minimum=0) for i, n in enumerate(shape))
     check_rng(rng)
-    _check_rrelu(
-        {"lower": as_real(lower, "lower"), "upper": as_real(upper, "upper"), "slope": None}
-    )
-    return rng.uniform(lower, upper, size=shape)
+    lower, upper = _rrelu_bounds(lower, upper)
+    return rng.uniform(lower, upper, size=sizes)
+
+
+def _shifted(x: Array, axis: int) -> tuple[Array, Array]:
+    """(max of x along axis, x minus it), with a row whose maximum is infinite replaced
+    by its limit: 0 at the entries equal to the maximum, -inf elsewhere.
+
+    Every entry of the difference is <= 0 (or NaN in a row holding NaN), so its
+    exponential cannot overflow; an entry of -inf (or one that overflows to -inf
+    below a huge maximum) gets exp = 0, its limit.
+    """
+    top = np.max(x, axis=axis, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = x - top
+    infinite = np.isinf(top)
+    if infinite.any():
+        shifted = np.where(infinite, np.where(x == top, 0.0, -np.inf), shifted)
+    return top, shifted
 
 
 def softmax(x: Array, axis: int = -1) -> Array:
     """Softmax along one axis. x: any shape -> same shape, summing to 1 along ``axis``.
 
     Subtracting the maximum first leaves the result unchanged (the factor exp(-max)
-    cancels) and keeps every exponent <= 0, so nothing overflows.
+    cancels) and keeps every exponent <= 0, so nothing overflows. Infinite entries
+    follow the module docstring: softmax([0, -inf]) = [1, 0].
     """
-    x = as_float_array(x, "x")
-    _check_axis(x, axis)
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(shifted)
+    x, axis = _along_axis(x, axis)
+    e = np.exp(_shifted(x, axis)[1])
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x: Array, axis: int = -1) -> Array:
-    """log(softmax(x)) along one axis, computed without taking log of a tiny number."""
-    x = as_float_array(x, "x")
-    _check_axis(x, axis)
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    """log(softmax(x)) along one axis, computed without taking log of a tiny number.
+
+    x: any shape -> same shape; an entry of -inf gives -inf (log 0).
+    """
+    x, axis = _along_axis(x, axis)
+    shifted = _shifted(x, axis)[1]
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-def _check_axis(x: Array, axis: int) -> None:
-    if isinstance(axis, bool) or not isinstance(axis, int):
+def logsumexp(x: Array, axis: int = -1) -> Array:
+    """log(sum(exp(x))) along one axis, without overflow: max + log(sum(exp(x - max))).
+
+    x: any shape -> x's shape without ``axis``. A row of -inf only gives -inf, a row
+    holding +inf gives +inf, a row holding NaN gives NaN.
+    """
+    x, axis = _along_axis(x, axis)
+    top, shifted = _shifted(x, axis)
+    total = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return np.squeeze(top + total, axis=axis)
+
+
+def _along_axis(x: Array, axis: int) -> tuple[Array, int]:
+    x = as_float_array(x, "x")
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
         raise ArgumentTypeError(f"axis must be an int, got {type(axis).__name__}")
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension for softmax, got a scalar")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} is out of range for x with shape {x.shape}")
+    if x.shape[axis] == 0:
+        raise ValueError(f"x must have at least one entry along axis {axis}, got shape {x.shape}")
+    return x, int(axis)

@@ -18,6 +18,15 @@ The functions :func:`exp`, :func:`log`, :func:`sigmoid`, :func:`tanh` and :func:
 accept a ``Var``, a ``Dual`` or a plain real number (and then return a float).
 ``relu`` uses the derivative 0 at exactly 0, as :mod:`helpers.activations` does.
 
+The arithmetic is Python's float arithmetic, with IEEE's answer where Python would
+raise instead: a result beyond float64's range is +-inf (``exp(1000)``), and NaN in
+gives NaN out. What has no real value is refused with a ValueError that says why: the
+log of a number <= 0, a negative number to a fractional power, 0 to a negative power
+(also a ``ZeroDivisionError``, as in Python) and, in a backward pass, the infinite
+derivative of ``v ** p`` at v = 0 for 0 < p < 1. A ``Var`` or a ``Dual`` has no truth
+value: ``if v:`` raises a TypeError (compare ``v.value``), because a branch on a value
+is invisible to its derivative.
+
 :func:`count_ops` counts the elementary operations (one per basic operation on a
 ``Var`` or ``Dual``; derived ones count as the basic ones they are built from) and the
 backward rules run, so the two modes' costs can be measured rather than asserted.
@@ -38,7 +47,7 @@ from typing import TYPE_CHECKING, NoReturn, Self, TypeGuard
 
 import numpy as np
 
-from ._checks import ArgumentTypeError
+from ._checks import ArgumentTypeError, as_callable
 
 # Running totals since import: forward ops, backward rules run, backward passes, Var
 # nodes made. A counter reads the difference between two snapshots, so counting costs
@@ -156,6 +165,11 @@ def _check_exponent(exponent: object, base: object) -> float:
     return float(exponent)
 
 
+class ZeroPowerError(ZeroDivisionError, ValueError):
+    """0 to a negative power: Python's ZeroDivisionError, and a ValueError like every
+    other refused argument of the package."""
+
+
 def _power(value: float, exponent: float) -> float:
     if value < 0 and not exponent.is_integer():
         raise ValueError(
@@ -163,8 +177,34 @@ def _power(value: float, exponent: float) -> float:
             "the result would not be real"
         )
     if value == 0 and exponent < 0:
-        raise ZeroDivisionError(f"0.0 ** {exponent} is undefined (a division by zero)")
-    return value**exponent
+        raise ZeroPowerError(
+            f"0.0 ** {exponent} is undefined (a division by zero): the base is 0 and "
+            "the exponent is negative"
+        )
+    try:
+        return value**exponent
+    except OverflowError:  # beyond float64: IEEE's answer is +-inf
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return -math.inf if value < 0 and odd else math.inf
+
+
+def _power_slope(value: float, p: float) -> float:
+    """d(value ** p) / d value = p * value ** (p - 1); 0 when p is 0 (a constant)."""
+    if p == 0:
+        return 0.0
+    if value == 0 and p < 1:
+        raise ZeroPowerError(
+            f"the derivative of v ** {p} at v = 0 is infinite (the base is 0 and the "
+            "exponent p - 1 is negative)"
+        )
+    return p * _power(value, p - 1)
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # beyond float64: IEEE's answer is inf
+        return math.inf
 
 
 def _positive_for_log(value: float) -> float:
@@ -234,6 +274,13 @@ class _Scalar:
 
     def __rtruediv__(self, other: object) -> Self:
         return self._coerce(other, "/", reflected=True) * self**-1
+
+    def __bool__(self) -> NoReturn:
+        kind = type(self).__name__
+        raise ArgumentTypeError(
+            f"a {kind} has no truth value: compare its .value instead (a branch on a "
+            "value is invisible to the derivative)"
+        )
 
     def __rpow__(self, base: object) -> NoReturn:
         kind = type(self).__name__
@@ -319,7 +366,7 @@ class Var(_Scalar):
         out = _record(_power(self.value, p), (self,), f"**{exponent}")
 
         def _backward() -> None:
-            self.grad += p * _power(self.value, p - 1) * out.grad
+            self.grad += _power_slope(self.value, p) * out.grad
 
         out._backward = _backward
         return out
@@ -334,7 +381,7 @@ class Var(_Scalar):
         return out
 
     def exp(self) -> Var:
-        out = _record(math.exp(self.value), (self,), "exp")
+        out = _record(_exp(self.value), (self,), "exp")
 
         def _backward() -> None:
             self.grad += out.value * out.grad
@@ -468,13 +515,13 @@ class Dual(_Scalar):
 
     def __pow__(self, exponent: object) -> Dual:
         p = _check_exponent(exponent, self)
-        return _dual(_power(self.value, p), p * _power(self.value, p - 1) * self.tangent)
+        return _dual(_power(self.value, p), _power_slope(self.value, p) * self.tangent)
 
     def __neg__(self) -> Dual:
         return _dual(-self.value, -self.tangent)
 
     def exp(self) -> Dual:
-        value = math.exp(self.value)
+        value = _exp(self.value)
         return _dual(value, value * self.tangent)
 
     def log(self) -> Dual:
@@ -518,14 +565,12 @@ def _outputs(out: object, kind: type) -> list[object]:
 
 def _point(x: object) -> list[float]:
     try:
-        if isinstance(x, str | bytes):
-            raise TypeError
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
+        arr = None if isinstance(x, str | bytes) else np.asarray(x)
+    except ValueError:  # ragged nested lists
         arr = None
-    if arr is None or arr.ndim > 1:
+    if arr is None or arr.ndim > 1 or arr.dtype.kind not in "fiu":
         raise ArgumentTypeError(f"x must be a number or a 1-D sequence of numbers, got {x!r}")
-    return arr.reshape(-1).tolist()
+    return arr.astype(np.float64).reshape(-1).tolist()
 
 
 def jacobian_forward(fn: Callable[[list[Dual]], object], x: object) -> np.ndarray:
@@ -537,6 +582,7 @@ def jacobian_forward(fn: Callable[[list[Dual]], object], x: object) -> np.ndarra
     returns: (m, n) array J[i, j] = d out_i / d x_j; pass j seeds input j's tangent with 1
         and fills column j.
     """
+    fn = as_callable(fn, "fn", "a function of a list of numbers")
     point = _point(x)
     constants = [Dual(v) for v in point]  # tangent 0; a Dual is never modified, so reuse
     columns = []
@@ -558,6 +604,7 @@ def jacobian_reverse(fn: Callable[[list[Var]], object], x: object) -> np.ndarray
     returns: (m, n) array J[i, j] = d out_i / d x_j; the graph is recorded once, and the
         backward pass from output i fills row i.
     """
+    fn = as_callable(fn, "fn", "a function of a list of numbers")
     point = _point(x)
     inputs = [Var(v) for v in point]
     _tally[_FORWARD_PASSES] += 1
@@ -583,7 +630,7 @@ def exp(x: Number) -> Number:
     """e ** x; derivative e ** x.  x: a Var, a Dual or a real number."""
     if type(x) is Dual or type(x) is Var:
         return x.exp()
-    return math.exp(_plain(x, "exp"))
+    return _exp(_plain(x, "exp"))
 
 
 def log(x: Number) -> Number:

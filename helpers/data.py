@@ -13,7 +13,9 @@ procedure, comes as a train / validation / test split in one call, :func:`mnist1
 :func:`mnist1d_signals` is its generator.
 
 The same seed gives the same arrays. Bad sizes, noise levels or generators raise
-``ValueError`` or ``TypeError`` naming the argument.
+``ValueError`` or ``TypeError`` naming the argument, and so does a noise level or range
+so large that the data would overflow float64. ``XOR_CORNERS`` and ``XOR_LABELS`` are
+read-only: they are shared by every caller.
 """
 
 from __future__ import annotations
@@ -24,20 +26,29 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import ArgumentTypeError, as_positive_int, as_real, check_rng
+from ._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_callable,
+    as_nonnegative,
+    as_positive,
+    as_positive_int,
+    as_real,
+    check_result,
+    check_rng,
+)
 
 Array = np.ndarray
 
 #: The four corners of the unit square and their XOR labels.
 XOR_CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_LABELS = np.array([0, 1, 1, 0])
+XOR_CORNERS.flags.writeable = False
+XOR_LABELS.flags.writeable = False
 
 
 def _noise_level(noise: object) -> float:
-    value = as_real(noise, "noise")
-    if value < 0:
-        raise ValueError(f"noise must be a non-negative standard deviation, got {value}")
-    return value
+    return as_nonnegative(noise, "noise")
 
 
 def xor(n_per_corner: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[Array, Array]:
@@ -53,8 +64,9 @@ def xor(n_per_corner: int, rng: np.random.Generator, noise: float = 0.1) -> tupl
     n = as_positive_int(n_per_corner, "n_per_corner")
     rng = check_rng(rng)
     noise = _noise_level(noise)
-    X = np.repeat(XOR_CORNERS, n, axis=0) + noise * rng.standard_normal((4 * n, 2))
-    return X, np.repeat(XOR_LABELS, n).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = np.repeat(XOR_CORNERS, n, axis=0) + noise * rng.standard_normal((4 * n, 2))
+    return check_result(X, "the data", "noise"), np.repeat(XOR_LABELS, n).astype(np.int64)
 
 
 def spirals(
@@ -81,14 +93,14 @@ def spirals(
     if k < 2:
         raise ValueError(f"n_classes must be at least 2, got {k}")
     noise = _noise_level(noise)
-    turns = as_real(turns, "turns")
-    if turns <= 0:
-        raise ValueError(f"turns must be positive, got {turns}")
+    turns = as_positive(turns, "turns")
     radius = np.tile(np.linspace(0.05, 1.0, n), k)
     labels = np.repeat(np.arange(k), n)
-    angle = 2 * np.pi * (turns * radius + labels / k)
-    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
-    return X + noise * rng.standard_normal((k * n, 2)), labels.astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        angle = 2 * np.pi * (turns * radius + labels / k)
+        X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+        X = X + noise * rng.standard_normal((k * n, 2))
+    return check_result(X, "the data", "noise or turns"), labels.astype(np.int64)
 
 
 def moons(n_per_class: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[Array, Array]:
@@ -108,8 +120,9 @@ def moons(n_per_class: int, rng: np.random.Generator, noise: float = 0.1) -> tup
     angle = rng.uniform(0.0, np.pi, size=2 * n)
     upper = np.column_stack([np.cos(angle[:n]), np.sin(angle[:n])])
     lower = np.column_stack([1.0 - np.cos(angle[n:]), 0.5 - np.sin(angle[n:])])
-    X = np.vstack([upper, lower]) + noise * rng.standard_normal((2 * n, 2))
-    return X, np.repeat(np.arange(2), n).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = np.vstack([upper, lower]) + noise * rng.standard_normal((2 * n, 2))
+    return check_result(X, "the data", "noise"), np.repeat(np.arange(2), n).astype(np.int64)
 
 
 def regression_1d(
@@ -136,17 +149,21 @@ def regression_1d(
     low, high = as_real(low, "low"), as_real(high, "high")
     if not low < high:
         raise ValueError(f"low must be smaller than high, got low={low}, high={high}")
-    if not callable(fn):
-        raise ArgumentTypeError(
-            f"fn must be a callable mapping (n,) to (n,), got {type(fn).__name__}"
-        )
+    if not np.isfinite(high - low):
+        raise ValueError(f"high - low must be finite, got low={low}, high={high}")
+    fn = as_callable(fn, "fn", "a function mapping an (n,) array to an (n,) array")
     x = np.sort(rng.uniform(low, high, size=n))
-    clean = np.asarray(fn(x), dtype=np.float64)
+    clean = np.asarray(fn(x))
+    if clean.dtype.kind not in "fiu":
+        raise ArgumentTypeError(f"fn must return real numbers, got dtype {clean.dtype}")
     if clean.shape != (n,):
         raise ValueError(f"fn must map an ({n},) array to shape ({n},), got shape {clean.shape}")
-    if not np.all(np.isfinite(clean)):
-        raise ValueError(f"fn must return finite values on [{low}, {high}]")
-    return x[:, None], clean + noise * rng.standard_normal(n)
+    clean = clean.astype(np.float64)
+    if not np.isfinite(clean).all():
+        raise NonFiniteError(f"fn must return finite values on [{low}, {high}]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = clean + noise * rng.standard_normal(n)
+    return x[:, None], check_result(y, "the targets", "noise")
 
 
 def sine_of_first(n: int, rng: np.random.Generator, d: int = 32) -> tuple[Array, Array]:

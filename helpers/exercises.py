@@ -32,7 +32,13 @@ FAIL_MARK = "\N{BALLOT X}"
 
 
 def describe(value: object, limit: int = 60) -> str:
-    """A short, readable description of a value, for a one-line message."""
+    """A short, readable description of a value, for a one-line message.
+
+    limit: the longest description, at least 4 characters.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 4:
+        raise ValueError(f"limit must be an integer >= 4, got {limit!r}")
+    limit = int(limit)
     if value is Ellipsis:
         return "..."
     if isinstance(value, (bool, np.bool_)):
@@ -158,6 +164,8 @@ def check(label: str, reads: Iterable[str] = ()) -> Check:
         raise TypeError(f"label must be a non-empty string, got {label!r}")
     if isinstance(reads, str):
         raise TypeError(f"reads must be a list of names, got the string {reads!r}")
+    if not isinstance(reads, Iterable):
+        raise TypeError(f"reads must be a list of names, got {reads!r}")
     names = tuple(reads)
     bad = [n for n in names if not (isinstance(n, str) and n.isidentifier())]
     if bad:

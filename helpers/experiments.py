@@ -24,15 +24,25 @@ One step of :func:`train`, in this order:
 6. add the penalty's gradient (``penalty``, coupled L2 or L1's subgradient);
 7. call ``after_backward(model, step)``: the gradient is final, the weights are not
    yet changed;
-8. turn the gradient into a step: itself for gradient descent, Adam's normalised
-   moments for ``optimizer=Adam(...)``;
-9. shrink the weights by ``weight_decay`` (decoupled decay: w <- (1 - lr * decay) w);
-10. take the step, p <- p - lr * step, then L1's proximal step if the penalty is
-    proximal;
+8. shrink the weights by ``weight_decay`` (decoupled decay: w <- (1 - lr * decay) w);
+9. the optimiser's step (:mod:`helpers.optim`): p <- p - lr * direction, where the
+   direction is the gradient itself for gradient descent (the default,
+   ``optim.SGD()``), a velocity for ``optim.Momentum``, Adam's normalised moments for
+   ``optim.Adam``; the direction depends only on the gradients, so shrinking the
+   weights first is the same as shrinking them beside the step;
+10. L1's proximal step, if the penalty is proximal;
 11. call ``after_step(model, step)``.
 
 With ``epochs``, every epoch visits each sample once, then evaluates the model on the
 training and validation sets in eval mode, which is what early stopping watches.
+
+Training refuses NaN and infinity in its data (``X``, ``y``, ``X_val``, ``y_val``) and
+in the model's parameters, with a ValueError naming them. A run whose numbers leave
+float64's range on the way (the model's output, the loss, a gradient or an update
+overflows, which the layers, losses and optimisers refuse) has diverged: with
+``stop_above`` it stops there, recording NaN for a loss it could not compute;
+without, it raises FloatingPointError, or a ValueError naming X when the very first
+pass overflows (before any update, the data are too large for the model).
 """
 
 from __future__ import annotations
@@ -43,20 +53,32 @@ from typing import Any
 
 import numpy as np
 
+from . import clipping, layers, losses, optim, probes
 from . import init as init_schemes
-from . import layers, losses, probes
 from ._checks import (
     ArgumentTypeError,
+    NonFiniteError,
+    as_array_dict,
+    as_bool,
+    as_callable,
+    as_finite_array,
     as_float_array,
+    as_fraction,
+    as_instance,
+    as_int,
+    as_nonnegative,
+    as_positive,
     as_positive_int,
-    as_real,
     check_ndim,
     check_rng,
+    optional,
 )
 from .activations import ACTIVATIONS
 from .regularization import Penalty, is_weight
 
 Array = np.ndarray
+#: The optimiser chapters pass as ``optimizer=experiments.Adam(...)``; see helpers.optim.
+Adam = optim.Adam
 LossFn = Callable[[Array, Array], tuple[float, Array]]
 Hook = Callable[[Any, int], None]
 #: How :func:`clip` functions look: clip ``grads`` in place and return the norm before.
@@ -112,7 +134,7 @@ def mlp(
     if len(widths) < 2:
         raise ValueError(f"widths must hold at least 2 sizes (in and out), got {widths}")
     if isinstance(activation, str):
-        name = activation
+        name = ACTIVATIONS[activation].name  # an unknown name fails now, not later
         make_activation: Callable[[], layers.Layer] = lambda: layers.ActivationLayer(name)  # noqa: E731
     elif callable(activation):
         make_activation = activation
@@ -121,10 +143,15 @@ def mlp(
             f"activation must be a name or a function returning a layer, got "
             f"{type(activation).__name__}"
         )
+    bias, head = as_bool(bias, "bias"), as_bool(head, "head")
+    blocks, residual = as_bool(blocks, "blocks"), as_bool(residual, "residual")
+    norm = optional(as_callable, norm, "norm", "a function C -> layer, e.g. norm.BatchNorm")
+    dropout = optional(as_fraction, dropout, "dropout")
     drop_rng = None if dropout is None else check_rng(rng, "rng (needed for dropout)")
     hidden = widths[:-1] if head else widths
     if head_kwargs is not None and head_init is None:
         raise ValueError("head_kwargs go with a head_init scheme")
+    head_kwargs = optional(as_instance, head_kwargs, "head_kwargs", dict, "a dict")
     if residual:
         blocks = True
         if len(set(hidden[1:])) > 1:
@@ -137,8 +164,8 @@ def mlp(
     for i, (n_in, n_out) in enumerate(zip(hidden[:-1], hidden[1:], strict=True)):
         parts: list[layers.Layer] = [linear(n_in, n_out)]
         if norm is not None:
-            parts.append(norm(n_out))
-        parts.append(make_activation())
+            parts.append(layers.as_layer(norm(n_out), "norm(C)"))
+        parts.append(layers.as_layer(make_activation(), "activation()"))
         if dropout is not None and drop_rng is not None:
             parts.append(layers.Dropout(dropout, drop_rng))
         if not blocks:
@@ -159,43 +186,6 @@ def mlp(
 
 
 # --- training -------------------------------------------------------------------------
-
-
-class Adam:
-    """Adam's step (Kingma and Ba, 2015), for ``train(..., optimizer=Adam(...))``.
-
-    For each parameter, with g its gradient at step t = 1, 2, ...:
-    m <- beta1 m + (1 - beta1) g,  v <- beta2 v + (1 - beta2) g^2,
-    step = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps).
-    The moments start at 0 and belong to this object: use a new one for each run.
-    """
-
-    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
-        self.beta1, self.beta2 = as_real(beta1, "beta1"), as_real(beta2, "beta2")
-        self.eps = as_real(eps, "eps")
-        for name, value in (("beta1", self.beta1), ("beta2", self.beta2)):
-            if not 0 <= value < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {value}")
-        if self.eps <= 0:
-            raise ValueError(f"eps must be positive, got {self.eps}")
-        self.m: dict[str, Any] = {}
-        self.v: dict[str, Any] = {}
-        self.t = 0
-
-    def step(self, grads: dict[str, Array]) -> dict[str, Array]:
-        """The step for each parameter, from this step's gradients."""
-        self.t += 1
-        b1, b2, t = self.beta1, self.beta2, self.t
-        out = {}
-        for name, g in grads.items():
-            self.m[name] = b1 * self.m.get(name, 0.0) + (1 - b1) * g
-            self.v[name] = b2 * self.v.get(name, 0.0) + (1 - b2) * g**2
-            v_hat = self.v[name] / (1 - b2**t)
-            out[name] = self.m[name] / (1 - b1**t) / (np.sqrt(v_hat) + self.eps)
-        return out
-
-    def __repr__(self) -> str:
-        return f"Adam(beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"
 
 
 @dataclass
@@ -245,9 +235,16 @@ class History:
 
 
 def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
-    """The data loss of ``model`` on (X, y) in eval mode; the model's mode is restored."""
+    """The data loss of ``model`` on (X, y) in eval mode; the model's mode is restored.
+
+    model: a layer (see :class:`helpers.layers.Layer`); loss_fn: e.g. ``losses.mse``;
+    X, y: the data, as ``model`` and ``loss_fn`` expect them.
+    """
+    model = layers.as_layer(model, "model")
+    loss_fn = as_callable(loss_fn, "loss_fn", "a loss function (y_hat, y) -> (value, grad)")
+    X = _samples(X, "X")
     was_training = model.training
-    model.eval()
+    model.training = False
     try:
         value, _ = loss_fn(model.forward(X), y)
     finally:
@@ -255,10 +252,167 @@ def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
     return float(value)
 
 
-def _global_norm(grads: dict[str, Array]) -> float:
-    # the formula of clipping.global_norm, which refuses what overflowed: here it is
-    # recorded as it is (inf), and stop_above decides what happens next
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+@dataclass(frozen=True)
+class _Setup:
+    """train's arguments, checked and in the form the loop uses."""
+
+    model: layers.Layer
+    loss_fn: LossFn
+    X: Array
+    y: Array
+    lr: float
+    epochs: int | None
+    steps: int | None
+    batch_size: int
+    gen: np.random.Generator | None  # None: every step takes the full batch
+    X_val: Array | None
+    y_val: Array | None
+    patience: int | None
+    clip: tuple[ClipFn, float] | None
+    penalty: Penalty | None
+    optimizer: optim.Optimizer
+    weight_decay: float
+    stop_above: float | None
+    after_backward: Hook | None
+    after_step: Hook | None
+
+    @property
+    def n(self) -> int:
+        return len(self.X)
+
+    @property
+    def has_val(self) -> bool:
+        return self.X_val is not None
+
+
+def _targets(y: object, name: str, n: int, n_name: str) -> Array:
+    """Targets as an array of N rows: integer labels stay integers, floats must be finite."""
+    try:
+        arr = np.asarray(y)
+    except ValueError as err:  # ragged nested lists
+        raise ArgumentTypeError(f"{name} must be an array of targets; got {err}") from None
+    if arr.dtype.kind not in "iuf" or isinstance(y, str | bytes):
+        raise ArgumentTypeError(f"{name} must hold numbers (labels or targets), got {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[0] != n:
+        raise ValueError(
+            f"{n_name} and {name} must hold the same number N >= 1 of samples, got "
+            f"{n_name} of {n} and {name} of shape {arr.shape}"
+        )
+    return as_finite_array(arr, name) if arr.dtype.kind == "f" else arr
+
+
+def _check_train_arguments(
+    model: Any,
+    loss_fn: Any,
+    X: Any,
+    y: Any,
+    *,
+    lr: Any,
+    epochs: Any,
+    steps: Any,
+    batch_size: Any,
+    rng: Any,
+    X_val: Any,
+    y_val: Any,
+    patience: Any,
+    clip: Any,
+    penalty: Any,
+    optimizer: Any,
+    weight_decay: Any,
+    stop_above: Any,
+    after_backward: Any,
+    after_step: Any,
+) -> _Setup:
+    """Every check of :func:`train`'s arguments, one line each; see its docstring."""
+    model = layers.as_layer(model, "model")
+    layers._check_model(model)
+    as_array_dict(model.params, "model.params", in_place=True)
+    loss_fn = as_callable(loss_fn, "loss_fn", "a loss function (y_hat, y) -> (value, grad)")
+    X = _samples(X, "X")
+    y = _targets(y, "y", len(X), "X")
+    lr = as_positive(lr, "lr")
+    if (epochs is None) == (steps is None):
+        raise ValueError("give exactly one of epochs and steps")
+    epochs = optional(as_positive_int, epochs, "epochs")
+    steps = optional(as_int, steps, "steps", minimum=0)
+    batch_size = len(X) if batch_size is None else as_positive_int(batch_size, "batch_size")
+    gen = check_rng(rng, "rng (needed to draw minibatches)") if batch_size < len(X) else None
+    if (X_val is None) != (y_val is None):
+        raise ValueError("give both X_val and y_val, or neither")
+    if X_val is not None and steps is not None:
+        raise ValueError("a validation set is evaluated after each epoch: use epochs")
+    X_val = optional(_samples, X_val, "X_val")
+    if X_val is not None:
+        y_val = _targets(y_val, "y_val", len(X_val), "X_val")
+    patience = optional(as_positive_int, patience, "patience")
+    if patience is not None and X_val is None:
+        raise ValueError("patience needs a validation set (X_val, y_val)")
+    if clip is not None and not (isinstance(clip, tuple) and len(clip) == 2 and callable(clip[0])):
+        raise ArgumentTypeError(f"clip must be (clip function, threshold), got {clip!r}")
+    penalty = optional(as_instance, penalty, "penalty", Penalty, "a Penalty")
+    optimizer = optim.SGD() if optimizer is None else optimizer
+    if not isinstance(optimizer, optim.Optimizer):
+        raise ArgumentTypeError(
+            "optimizer must be None or an optimiser of helpers.optim (SGD, Momentum, "
+            f"Adam, AdamW), got {type(optimizer).__name__}"
+        )
+    weight_decay = as_nonnegative(weight_decay, "weight_decay")
+    if weight_decay * lr >= 1:
+        raise ValueError(
+            f"lr * weight_decay must be below 1, or the decay flips or grows the weights: "
+            f"got lr={lr}, weight_decay={weight_decay:g}"
+        )
+    if weight_decay and getattr(optimizer, "weight_decay", 0.0):
+        raise ValueError(f"give the weight decay once: weight_decay or {optimizer!r}")
+    if stop_above is not None and (
+        isinstance(stop_above, bool) or not isinstance(stop_above, int | float | np.number)
+    ):
+        raise ArgumentTypeError(f"stop_above must be a number, got {type(stop_above).__name__}")
+    if stop_above is not None and np.isnan(stop_above):
+        raise ValueError("stop_above must be a number or inf, got nan")
+    stop_above = optional(float, stop_above)
+    for name, hook in (("after_backward", after_backward), ("after_step", after_step)):
+        optional(as_callable, hook, name, "a function (model, step)")
+    return _Setup(
+        model,
+        loss_fn,
+        X.copy(),  # train's own: the model may keep views of it
+        y,
+        lr,
+        epochs,
+        steps,
+        batch_size,
+        gen,
+        None if X_val is None else X_val.copy(),
+        y_val,
+        patience,
+        clip,
+        penalty,
+        optimizer,
+        weight_decay,
+        stop_above,
+        after_backward,
+        after_step,
+    )
+
+
+def _samples(X: object, name: str) -> Array:
+    """Inputs as a finite float64 array holding at least one sample along axis 0."""
+    X = as_finite_array(X, name)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"{name} must hold at least one sample along axis 0, got shape {X.shape}")
+    return X
+
+
+class _Diverged(Exception):
+    """Raised inside a step when a number overflowed: the run diverged.
+
+    phase: where, "forward" (the model's output or the loss), "backward" (the
+    gradients) or "update" (the optimiser's step)."""
+
+    def __init__(self, message: str, phase: str) -> None:
+        super().__init__(message)
+        self.phase = phase
 
 
 def train(
@@ -277,7 +431,7 @@ def train(
     patience: int | None = None,
     clip: tuple[ClipFn, float] | None = None,
     penalty: Penalty | None = None,
-    optimizer: Adam | None = None,
+    optimizer: optim.Optimizer | None = None,
     weight_decay: float = 0.0,
     stop_above: float | None = None,
     after_backward: Hook | None = None,
@@ -286,9 +440,10 @@ def train(
     """Train ``model`` in place and return its History. One step is described in the
     module docstring, in the order its parts apply.
 
-    model: a layer of :mod:`helpers.layers` (forward, backward, params, grads, train/eval).
+    model: a layer of :mod:`helpers.layers` (forward, backward, params, grads, training).
     loss_fn: e.g. ``losses.mse``; maps (y_hat, y) to (value, dL/dy_hat).
-    X: (N, D) training inputs; y: their targets, as ``loss_fn`` expects.
+    X: (N, D) training inputs; y: their targets, as ``loss_fn`` expects (a list is
+        turned into an array). Both finite.
     lr: learning rate, > 0.
     epochs or steps (exactly one): with ``epochs``, each epoch takes the samples in
         batches of ``batch_size`` in a new random order and ends with an evaluation;
@@ -301,147 +456,176 @@ def train(
         restore the best epoch's weights. Needs a validation set.
     clip: (function, threshold), e.g. ``(clipping.clip_by_norm, 1.0)``.
     penalty: a :class:`helpers.regularization.Penalty` on the weights.
-    optimizer: None for gradient descent, or an :class:`Adam`.
+    optimizer: an optimiser of :mod:`helpers.optim` (``optim.Adam()``, ...), new for
+        this run; None is gradient descent, ``optim.SGD()``.
     weight_decay: decoupled decay of the weight matrices (biases are not decayed).
     stop_above: end training, without an error, at the first step whose loss is not
-        below this (``np.inf`` stops at an overflow). Without it a non-finite
-        evaluation raises FloatingPointError.
+        below this (``np.inf`` stops at an overflow). Without it a diverged step or a
+        non-finite evaluation raises FloatingPointError.
     after_backward, after_step: functions ``hook(model, step)``, see the module doc.
     returns: the History. The model is left in eval mode.
     """
-    X = as_float_array(X, "X")
-    n = X.shape[0] if X.ndim else 0
-    if n == 0 or np.shape(y)[:1] != (n,):
-        raise ValueError(
-            f"X and y must hold the same number N >= 1 of samples, got "
-            f"X {X.shape} and y {np.shape(y)}"
-        )
-    lr = as_real(lr, "lr")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if (epochs is None) == (steps is None):
-        raise ValueError("give exactly one of epochs and steps")
-    if epochs is not None:
-        epochs = as_positive_int(epochs, "epochs")
-    if steps is not None:
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
-            raise ArgumentTypeError(f"steps must be an integer, got {type(steps).__name__}")
-        if steps < 0:
-            raise ValueError(f"steps must be >= 0, got {steps}")
-    batch_size = n if batch_size is None else as_positive_int(batch_size, "batch_size")
-    gen = check_rng(rng, "rng (needed to draw minibatches)") if batch_size < n else None
-    has_val = X_val is not None or y_val is not None
-    if has_val and (X_val is None or y_val is None):
-        raise ValueError("give both X_val and y_val, or neither")
-    if has_val and steps is not None:
-        raise ValueError("a validation set is evaluated after each epoch: use epochs")
-    if patience is not None:
-        patience = as_positive_int(patience, "patience")
-        if not has_val:
-            raise ValueError("patience needs a validation set (X_val, y_val)")
-    if penalty is not None and not isinstance(penalty, Penalty):
-        raise ArgumentTypeError(f"penalty must be a Penalty, got {type(penalty).__name__}")
-    if optimizer is not None and not isinstance(optimizer, Adam):
-        raise ArgumentTypeError(f"optimizer must be None or Adam, got {type(optimizer).__name__}")
-    if clip is not None and not (isinstance(clip, tuple) and len(clip) == 2 and callable(clip[0])):
-        raise ArgumentTypeError("clip must be (clip function, threshold)")
-    weight_decay = as_real(weight_decay, "weight_decay")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
-    if stop_above is not None:
-        if isinstance(stop_above, bool) or not isinstance(stop_above, int | float | np.number):
-            raise ArgumentTypeError(f"stop_above must be a number, got {type(stop_above).__name__}")
-        if np.isnan(stop_above):
-            raise ValueError("stop_above must be a number or inf, got nan")
-    for name, hook in (("after_backward", after_backward), ("after_step", after_step)):
-        if hook is not None and not callable(hook):
-            raise ArgumentTypeError(f"{name} must be a function (model, step), got {hook!r}")
-
-    history = History()
-
-    def one_step(idx: Array | slice) -> bool:
-        """Steps 2-11 of the module docstring; False when training must stop."""
-        step = len(history.step_loss)
-        loss, dout = loss_fn(model.forward(X[idx]), y[idx])
-        history.step_loss.append(loss)
-        if stop_above is not None and not loss < stop_above:
-            history.diverged = True
-            return False
-        model.backward(dout)
-        grads = model.grads
-        # a clip function returns the norm before clipping
-        norm = _global_norm(grads) if clip is None else clip[0](grads, clip[1])
-        history.grad_norm.append(norm)
-        if penalty is not None and not penalty.proximal:
-            for name, g in penalty(model.params)[1].items():
-                grads[name] += g
-        if after_backward is not None:
-            after_backward(model, step)
-        moves = grads if optimizer is None else optimizer.step(grads)
-        for name, p in model.params.items():
-            if weight_decay and is_weight(name):
-                p *= 1 - lr * weight_decay
-            p -= lr * moves[name]
-        if penalty is not None and penalty.proximal:
-            penalty.proximal_step(model.params, lr)
-        if after_step is not None:
-            after_step(model, step)
-        return True
-
-    if steps is not None:
-        model.train()
-        for _ in range(steps):
-            idx = slice(None) if gen is None else gen.choice(n, size=batch_size, replace=False)
-            if not one_step(idx):
+    run = _check_train_arguments(**locals())  # every argument, by its name
+    model, history = run.model, History()
+    if run.steps is not None:
+        model.training = True
+        for _ in range(run.steps):
+            if not _one_step(run, history, _minibatch(run)):
                 break
-        model.eval()
+        model.training = False
         return history
 
-    def record() -> None:
-        history.train_loss.append(evaluate(model, loss_fn, X, y))
-        if not np.isfinite(history.train_loss[-1]):
-            raise FloatingPointError(
-                f"training diverged: the training loss is {history.train_loss[-1]} after "
-                f"{len(history.train_loss) - 1} epochs; try a smaller lr (got {lr})"
-            )
-        if X_val is not None and y_val is not None:
-            history.val_loss.append(evaluate(model, loss_fn, X_val, y_val))
-
-    record()
-    best_val, best_params, epochs_without_gain = np.inf, None, 0
-    if has_val:
-        best_val, history.best_epoch = history.val_loss[0], 0
-    if patience is not None:
-        best_params = {k: v.copy() for k, v in model.params.items()}
-    for epoch in range(1, (epochs or 0) + 1):  # epochs is set: steps is None
-        model.train()
-        if gen is None:
-            batches: list[Any] = [np.arange(n)]  # full batch: the order cannot matter
-        else:
-            order = gen.permutation(n)
-            batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-        if not all(one_step(idx) for idx in batches):
+    model.training = False
+    _record_epoch(run, history)
+    best_val = history.val_loss[0] if run.has_val else np.inf
+    history.best_epoch = 0 if run.has_val else None
+    best_params = _copy(model.params) if run.patience is not None else None
+    epochs_without_gain = 0
+    for epoch in range(1, (run.epochs or 0) + 1):  # epochs is set: steps is None
+        model.training = True
+        if not all(_one_step(run, history, idx) for idx in _epoch_batches(run)):
             break
-        model.eval()
-        record()
+        model.training = False
+        _record_epoch(run, history)
         history.epochs_run = epoch
-        if not has_val:
+        if not run.has_val:
             continue
         if history.val_loss[-1] < best_val:
             best_val, history.best_epoch, epochs_without_gain = history.val_loss[-1], epoch, 0
-            if patience is not None:
-                best_params = {k: v.copy() for k, v in model.params.items()}
+            if run.patience is not None:
+                best_params = _copy(model.params)
         else:
             epochs_without_gain += 1
-        if patience is not None and epochs_without_gain >= patience:
+        if run.patience is not None and epochs_without_gain >= run.patience:
             history.stopped_early = True
             break
-    if patience is not None and best_params is not None:
+    if best_params is not None:
         for name, p in model.params.items():
             p[...] = best_params[name]
         history.restored = True
-    model.eval()
+    model.training = False
     return history
+
+
+def _copy(params: dict[str, Array]) -> dict[str, Array]:
+    return {k: v.copy() for k, v in params.items()}
+
+
+def _minibatch(run: _Setup) -> Array | slice:
+    """The samples of one step: all of them, or batch_size drawn without replacement."""
+    if run.gen is None:
+        return slice(None)
+    return run.gen.choice(run.n, size=run.batch_size, replace=False)
+
+
+def _epoch_batches(run: _Setup) -> list[Any]:
+    """One epoch: every sample once, in batches of batch_size in a new random order."""
+    if run.gen is None:
+        return [np.arange(run.n)]  # full batch: the order cannot matter
+    order = run.gen.permutation(run.n)
+    return [order[i : i + run.batch_size] for i in range(0, run.n, run.batch_size)]
+
+
+def _one_step(run: _Setup, history: History, idx: Array | slice) -> bool:
+    """Steps 2-11 of the module docstring; False when training must stop."""
+    step = len(history.step_loss)
+    try:
+        _update(run, history, idx, step)
+    except _Diverged as err:
+        if len(history.step_loss) == step:
+            history.step_loss.append(float("nan"))  # the loss itself overflowed
+        if run.stop_above is not None:
+            history.diverged = True
+            return False
+        if step == 0 and err.phase != "update":  # before any update: the data's fault
+            raise NonFiniteError(
+                f"X is too large for the model: its first pass overflowed ({err})"
+            ) from err.__cause__
+        raise FloatingPointError(
+            f"training diverged at step {step}: {err}; try a smaller lr (got {run.lr})"
+        ) from err.__cause__
+    if run.stop_above is not None and not history.step_loss[-1] < run.stop_above:
+        history.diverged = True
+        return False
+    return True
+
+
+def _update(run: _Setup, history: History, idx: Array | slice, step: int) -> None:
+    """One step, in the order of the module docstring (steps 2 and 4-11). X was checked
+    once and is train's own copy: the model runs without checking it again.
+
+    A NonFiniteError raised by the toolkit (the model, the loss, the clipping, the
+    penalty, the optimiser) becomes _Diverged: the data and the parameters were finite
+    when the step began, so a number overflowed. One raised by a hook goes through.
+    """
+    model, phase = run.model, "forward"
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, dout = run.loss_fn(layers._forward_unchecked(model, run.X[idx]), run.y[idx])
+            history.step_loss.append(loss)
+            if run.stop_above is not None and not loss < run.stop_above:
+                return  # stop before any gradient
+            phase = "backward"
+            layers._backward_unchecked(model, as_finite_array(dout, "loss_fn's gradient"))
+            grads = model.grads
+            # a clip function returns the norm before clipping
+            clip_fn, threshold = run.clip or (None, 0.0)
+            history.grad_norm.append(
+                clipping._norm(grads) if clip_fn is None else clip_fn(grads, threshold)
+            )
+            if run.penalty is not None and not run.penalty.proximal:
+                for name, g in run.penalty(model.params)[1].items():
+                    grads[name] += g  # an overflow is left as inf: the step refuses it
+        phase = "hook"
+        if run.after_backward is not None:
+            run.after_backward(model, step)
+        phase = "update"
+        with np.errstate(over="ignore", invalid="ignore"):
+            params = model.params
+            if run.weight_decay:
+                for name, p in params.items():
+                    if is_weight(name):
+                        p *= 1 - run.lr * run.weight_decay
+            run.optimizer.step(params, grads, run.lr)
+            if run.penalty is not None and run.penalty.proximal:
+                run.penalty.proximal_step(params, run.lr)
+        phase = "hook"
+        if run.after_step is not None:
+            run.after_step(model, step)
+    except NonFiniteError as err:
+        if phase == "hook":
+            raise
+        raise _Diverged(str(err), phase) from err
+
+
+def _record_epoch(run: _Setup, history: History) -> None:
+    """Evaluate the model on the training set (and the validation set) in eval mode."""
+    epochs = len(history.train_loss)
+    try:
+        history.train_loss.append(_eval_loss(run, run.X, run.y))
+    except NonFiniteError as err:
+        if not epochs:  # before any update: the data's fault
+            raise NonFiniteError(
+                f"X is too large for the model: its first pass overflowed ({err})"
+            ) from err
+        raise FloatingPointError(
+            f"training diverged: after {epochs} epochs the evaluation overflowed ({err}); "
+            f"try a smaller lr (got {run.lr})"
+        ) from err
+    if not np.isfinite(history.train_loss[-1]):
+        raise FloatingPointError(
+            f"training diverged: the training loss is {history.train_loss[-1]} after "
+            f"{epochs} epochs; try a smaller lr (got {run.lr})"
+        )
+    if run.X_val is not None and run.y_val is not None:
+        history.val_loss.append(_eval_loss(run, run.X_val, run.y_val))
+
+
+def _eval_loss(run: _Setup, X: Array, y: Array) -> float:
+    """:func:`evaluate` inside train: the model is in eval mode, X checked."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = layers._forward_unchecked(run.model, X)
+    return float(run.loss_fn(out, y)[0])
 
 
 # --- many draws at once -----------------------------------------------------------------
@@ -475,7 +659,7 @@ class Replicas:
         """The hidden outputs a^(l), (S, N, M_l) each, of the final networks on
         X: (S, N, M_0)."""
         fn = ACTIVATIONS[self.activation].fn
-        out, a = [], as_float_array(X, "X")
+        out, a = [], as_finite_array(X, "X")
         S, m_0 = self.weights[0].shape[:2]
         if a.ndim != 3 or a.shape[0] != S or a.shape[2] != m_0:
             raise ValueError(f"X must have shape ({S}, N, {m_0}), got {a.shape}")
@@ -504,7 +688,7 @@ def _replica_arguments(
     act_params: Any,
 ) -> tuple[Array, Array, list[int], Array, dict[str, Any]]:
     """train_replicas' arguments checked: X, y, widths, the rates (S, 1, 1), act_params."""
-    X, y = as_float_array(X, "X"), as_float_array(y, "y")
+    X, y = as_finite_array(X, "X"), as_finite_array(y, "y")
     check_ndim(X, "X", (3,), "(S, N, M_0)")
     check_ndim(y, "y", (3,), "(S, N, M_L)")
     if not isinstance(widths, list | tuple) or len(widths) < 2:
@@ -628,11 +812,12 @@ def gradient_profile(model: layers.Sequential, x: Array, y: Array) -> GradientPr
     """Run ``model`` (an :func:`mlp` with ``blocks=True``) on x: (N, M_0), take the MSE
     loss against y: (N, M_L) and backpropagate; return the per-layer gradient norms
     (``model.grads`` stays filled)."""
-    x, y = as_float_array(x, "x"), as_float_array(y, "y")
+    model = as_instance(model, "model", layers.Sequential, "a Sequential, as mlp builds")
+    x, y = _samples(x, "x"), as_finite_array(y, "y")
     # The loss gradient is needed before the traced pass, so the forward pass runs twice.
     loss, dy_hat = losses.mse(model.forward(x), y)
     tr = probes.trace(model, x, dy_hat)
-    act_norms = np.array([np.linalg.norm(g) for g in tr.grads_out[:-1] if g is not None])
+    act_norms = np.array([probes.l2_norm(g) for g in tr.grads_out[:-1] if g is not None])
     weight_norms = np.array(probes.grad_norms_per_layer(model))
     return GradientProfile(loss, weight_norms, act_norms)
 
@@ -667,5 +852,5 @@ def activation_profile(
             f"model must alternate Linear and activation layers, as mlp(..., head=False) "
             f"builds them, got {model!r}"
         )
-    tr = probes.trace(model, x, upstream)
+    tr = probes._trace(model, x, upstream, "upstream")
     return ActivationProfile(tr.outputs[0::2], tr.outputs[1::2], tr.grads_out[1::2])

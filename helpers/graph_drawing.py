@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from . import plots
-from ._checks import ArgumentTypeError
+from ._checks import as_choice, as_instance
 from .autodiff import Var, topological_order
 
 _SHOW = ("value", "grad", "both", "none")
@@ -69,6 +69,7 @@ def node_expression(node: Var) -> str:
     Falls back to the operation's name ("exp") when an input has no name, and to the
     node's own name or value for an input or a constant.
     """
+    node = as_instance(node, "node", Var, "a Var")
     if not node.inputs:
         return _operand(node) or ""
     named = [_operand(i) for i in node.inputs]
@@ -88,8 +89,7 @@ def node_expression(node: Var) -> str:
 
 def node_label(node: Var, show: str = "value") -> str:
     """The text in a node's box: how it was computed, then its value and/or grad."""
-    if show not in _SHOW:
-        raise ValueError(f"show must be one of {_SHOW}, got {show!r}")
+    show = as_choice(show, "show", _SHOW)
     lines = [node_expression(node)]
     # + 0.0 turns a negative zero into 0, which reads better in a box.
     if show in ("value", "both"):
@@ -108,12 +108,9 @@ def draw_graph(ax: Axes, root: Var, show: str = "value") -> dict[Var, tuple[int,
     returns: the grid positions used, as :func:`graph_layout` gives them.
     Named inputs are drawn orange, constants grey and operations blue.
     """
-    if not isinstance(ax, Axes):
-        raise ArgumentTypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
-    if not isinstance(root, Var):
-        raise ArgumentTypeError(f"root must be a Var, got {type(root).__name__}")
-    if show not in _SHOW:
-        raise ValueError(f"show must be one of {_SHOW}, got {show!r}")
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
+    root = as_instance(root, "root", Var, "a Var")
+    show = as_choice(show, "show", _SHOW)
     positions = graph_layout(root)
     boxes: dict[Var, Text] = {}
     for node, (col, row) in positions.items():

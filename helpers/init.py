@@ -3,7 +3,8 @@
 Every function returns a float64 array of shape (n_in, n_out) for a layer computing
 x @ W. The random ones draw from the ``rng`` they are given and refuse a missing one;
 ``zeros`` and ``constant`` draw nothing and need none. ``SCHEMES`` maps each name to
-its function, and ``get(name)`` looks one up.
+its function (read-only), and ``get(name)`` looks one up. A scale so large that the
+weights would overflow float64 is refused, naming it.
 
 Let fan_in = n_in and fan_out = n_out.
 
@@ -29,11 +30,21 @@ conventions empirically.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import numpy as np
 
-from ._checks import ArgumentTypeError, as_positive_int, as_real, check_rng
+from ._checks import (
+    ArgumentTypeError,
+    as_nonnegative,
+    as_positive,
+    as_positive_int,
+    as_real,
+    check_result,
+    check_rng,
+    optional,
+)
 
 Array = np.ndarray
 
@@ -43,28 +54,29 @@ def _fans(n_in: int, n_out: int) -> tuple[int, int]:
 
 
 def _gain(value: float) -> float:
-    g = as_real(value, "gain")
-    if g <= 0:
-        raise ValueError(f"gain must be positive, got {g}")
-    return g
+    return as_positive(value, "gain")
 
 
 def normal(n_in: int, n_out: int, rng: np.random.Generator, std: float = 0.01) -> Array:
     """W ~ N(0, std^2), shape (n_in, n_out)."""
     n_in, n_out = _fans(n_in, n_out)
-    std = as_real(std, "std")
-    if std < 0:
-        raise ValueError(f"std must be >= 0, got {std}")
-    return check_rng(rng).normal(0.0, std, size=(n_in, n_out))
+    std = as_nonnegative(std, "std")
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = check_rng(rng).normal(0.0, std, size=(n_in, n_out))
+    return check_result(W, "the weights", "std (or gain)")
 
 
 def uniform(n_in: int, n_out: int, rng: np.random.Generator, r: float = 0.05) -> Array:
     """W ~ U(-r, r), shape (n_in, n_out)."""
     n_in, n_out = _fans(n_in, n_out)
-    r = as_real(r, "r")
-    if r < 0:
-        raise ValueError(f"r must be >= 0, got {r}")
-    return check_rng(rng).uniform(-r, r, size=(n_in, n_out))
+    r = as_nonnegative(r, "r")
+    if not np.isfinite(2 * r):
+        raise ValueError(
+            f"r (or gain) is too large: the range [-r, r] overflows float64, got {r:g}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = check_rng(rng).uniform(-r, r, size=(n_in, n_out))
+    return check_result(W, "the weights", "r (or gain)")
 
 
 def xavier_normal(n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0) -> Array:
@@ -98,6 +110,7 @@ def he_uniform(
 def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Array:
     """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
     n_in, n_out = _fans(n_in, n_out)
+    optional(check_rng, rng)  # nothing is drawn, but a wrong argument is still wrong
     return np.zeros((n_in, n_out))
 
 
@@ -106,6 +119,7 @@ def constant(
 ) -> Array:
     """Every weight equal to ``value``, shape (n_in, n_out): the units start identical."""
     n_in, n_out = _fans(n_in, n_out)
+    optional(check_rng, rng)
     return np.full((n_in, n_out), as_real(value, "value"))
 
 
@@ -124,6 +138,8 @@ def gain(activation: str, alpha: float = 0.01) -> float:
         raise ArgumentTypeError(f"activation must be a str, got {type(activation).__name__}")
     if activation == "leaky_relu":
         a = as_real(alpha, "alpha")
+        if math.isinf(a * a):  # |alpha| > 1e154: the same value, without the square
+            return math.sqrt(2.0) / math.hypot(1.0, a)
         return math.sqrt(2.0 / (1.0 + a * a))
     if activation not in _GAINS:
         valid = ", ".join([*_GAINS, "leaky_relu"])
@@ -134,21 +150,25 @@ def gain(activation: str, alpha: float = 0.01) -> float:
 #: A scheme: (n_in, n_out, rng, **its keyword arguments) -> W of shape (n_in, n_out).
 Scheme = Callable[..., Array]
 
-#: Every scheme by name. zeros and constant draw nothing, so they take rng=None.
-SCHEMES: dict[str, Scheme] = {
-    "normal": normal,
-    "uniform": uniform,
-    "xavier_normal": xavier_normal,
-    "xavier_uniform": xavier_uniform,
-    "he_normal": he_normal,
-    "he_uniform": he_uniform,
-    "zeros": zeros,
-    "constant": constant,
-}
+#: Every scheme by name (read-only). zeros and constant draw nothing: they take rng=None.
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(
+    {
+        "normal": normal,
+        "uniform": uniform,
+        "xavier_normal": xavier_normal,
+        "xavier_uniform": xavier_uniform,
+        "he_normal": he_normal,
+        "he_uniform": he_uniform,
+        "zeros": zeros,
+        "constant": constant,
+    }
+)
 
 
 def get(scheme: str) -> Scheme:
     """Look a scheme up by name; an unknown name raises a ValueError listing all."""
-    if not isinstance(scheme, str) or scheme not in SCHEMES:
+    if not isinstance(scheme, str):
+        raise ArgumentTypeError(f"init scheme must be a name (str), got {type(scheme).__name__}")
+    if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; valid names: {', '.join(SCHEMES)}")
     return SCHEMES[scheme]

@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.patches import Circle
 
 from . import plots
-from ._checks import ArgumentTypeError, as_positive_int, as_real
+from ._checks import ArgumentTypeError, as_instance, as_int, as_positive_int, as_real
 
 UNIT_COLOUR = plots.COLORS[0]
 DROPPED_COLOUR = "#BBBBBB"
@@ -67,10 +67,11 @@ def _dropped(dropped: object, widths: list[int]) -> dict[int, np.ndarray]:
             f"dropped must map a layer to a mask of its units, got {type(dropped).__name__}"
         )
     masks = {}
-    for layer, mask in dropped.items():
-        if not isinstance(layer, int) or not 0 <= layer < len(widths) - 1:
+    for key, mask in dropped.items():
+        layer = as_int(key, "dropped: a layer")  # numpy integers too
+        if not 0 <= layer < len(widths) - 1:
             raise ValueError(
-                f"dropped: layer {layer!r} is not an input or hidden layer "
+                f"dropped: layer {layer} is not an input or hidden layer "
                 f"(0 to {len(widths) - 2}); dropout acts on a layer's outputs"
             )
         array = np.asarray(mask)
@@ -86,9 +87,21 @@ def _dropped(dropped: object, widths: list[int]) -> dict[int, np.ndarray]:
 def _check_keys(labels: Mapping, valid: set, name: str, meaning: str) -> None:
     if not isinstance(labels, Mapping):
         raise ArgumentTypeError(f"{name} must be a dict, got {type(labels).__name__}")
-    wrong = [key for key in labels if key not in valid]
+    # numpy integers in a key compare equal to ints, so (np.int64(1), 0) is found too
+    wrong = [key for key in labels if not _hashable(key) or key not in valid]
     if wrong:
         raise ValueError(f"{name}: {wrong[:3]} name no {meaning} of this network")
+    texts = [text for text in labels.values() if not isinstance(text, str)]
+    if texts:
+        raise ArgumentTypeError(f"{name} must map to strings, got {texts[0]!r}")
+
+
+def _hashable(key: object) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
 
 
 def draw_network(
@@ -118,9 +131,12 @@ def draw_network(
         dropout sets to zero: the unit is drawn pale and crossed out, and its outgoing
         lines are left out (its incoming ones are drawn faint: it still computes).
     """
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
     widths = _sizes(sizes)
     positions = unit_positions(widths, column_gap)
+    column_gap = as_real(column_gap, "column_gap")
     masks = _dropped(dropped, widths)
+    weight_label_at = as_real(weight_label_at, "weight_label_at")
     if not 0.0 < weight_label_at < 1.0:
         raise ValueError(f"weight_label_at must be between 0 and 1, got {weight_label_at}")
     weights = {
@@ -142,6 +158,8 @@ def draw_network(
             raise ArgumentTypeError(f"{name} must be a list of texts, got {type(given).__name__}")
         if len(given) != count:
             raise ValueError(f"{name} needs {count} texts, one per {name[:-7]}, got {len(given)}")
+        if not all(isinstance(text, str) for text in given):
+            raise ArgumentTypeError(f"{name} must hold strings, got {given!r}")
 
     def is_dropped(layer: int, j: int) -> bool:
         return bool(layer in masks and masks[layer][j])

@@ -34,22 +34,40 @@ output for one sample no longer depends on the rest of the batch.
 A set of one value would normalise to exactly 0 whatever the input, so a layer refuses
 it with a ValueError (BatchNorm training on a batch of 1 of (N, C) input, InstanceNorm
 on (N, C) input, LayerNorm with C = 1 on (N, C) input).
+
+Large inputs: the squared deviations of values near 1e200 overflow float64, so when a
+variance overflows, :func:`normalize` scales each set whose largest |x| reaches 2**500
+(about 3e150) by a power of two that brings it below, and squares only then. Scaling
+by a power of two is exact: LayerNorm of [1e200, -1e200, 0] is [1.22, -1.22, 0] as it
+should be, and inputs in the usual range, never scaled, get the textbook formula bit
+for bit. Like every layer,
+these refuse NaN and infinity (see :mod:`helpers.layers`); BatchNorm in training
+refuses a batch whose variance (above about 1.8e308) its running estimate cannot hold.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, as_positive_int, as_real
+from ._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_finite_array,
+    as_fraction,
+    as_int,
+    as_positive,
+    as_positive_int,
+)
 from .layers import LayerBase
 
 Array = np.ndarray
 
 EPS = 1e-5
 MOMENTUM = 0.1
+#: A set is scaled before squaring when its largest |x| reaches 2**SCALE_FROM.
+SCALE_FROM = 500
 
 #: The view axes each kind of normalisation averages over, in the (N, G, C/G, S) view.
 VIEW_AXES_OVER_BATCH = (0, 2, 3)
@@ -61,16 +79,57 @@ def normalize(
 ) -> tuple[Array, tuple[Array, Array, Array, Array]]:
     """x_hat = (x - mean) / sqrt(var + eps), mean and biased var over ``axes``.
 
-    x: any shape; axes: the axes averaged over.
+    x: any shape, finite; axes: the axes averaged over (a tuple of distinct ints);
+    eps: a positive number.
     returns (x_hat shaped like x, cache) where cache = (x_hat, inv_std, mean, var);
-    inv_std, mean and var have x's shape with size 1 along ``axes``.
+    inv_std, mean and var have x's shape with size 1 along ``axes`` (var is inf when
+    it exceeds float64's range, which only the statistics of values near 1e154 do).
+    """
+    x = as_finite_array(x, "x")
+    axes = _check_axes(axes, x.ndim)
+    eps = as_positive(eps, "eps")
+    if math.prod(x.shape[a] for a in axes) == 0:
+        raise ValueError(f"x must have values along axes {axes} to average, got shape {x.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_hat, cache = _normalize(x, axes, eps)
+    return x_hat.copy(), cache
+
+
+def _normalize(
+    x: Array, axes: tuple[int, ...], eps: float
+) -> tuple[Array, tuple[Array, Array, Array, Array]]:
+    """:func:`normalize` on checked arguments, inside an errstate that ignores overflow.
+
+    The textbook formula first; if a variance overflowed (squares of values near
+    1e154), the sets whose largest |x| reaches 2**SCALE_FROM (about 3e150) are scaled
+    by 2**-k to below it and the formula is taken again: exact, since k is an integer.
     """
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
     var = np.mean(centred**2, axis=axes, keepdims=True)
+    if not np.isfinite(var).all():
+        largest = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
+        k = np.maximum(np.frexp(largest)[1] - SCALE_FROM, 0)
+        x_s = np.ldexp(x, -k)
+        mean_s = x_s.mean(axis=axes, keepdims=True)
+        centred = x_s - mean_s
+        var_s = np.mean(centred**2, axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var_s + np.ldexp(eps, -2 * k))  # 2**k / sqrt(var + eps)
+        x_hat = centred * inv_std
+        stats = (np.ldexp(inv_std, -k), np.ldexp(mean_s, k), np.ldexp(var_s, 2 * k))
+        return x_hat, (x_hat, *stats)
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = centred * inv_std
     return x_hat, (x_hat, inv_std, mean, var)
+
+
+def _check_axes(axes: object, ndim: int) -> tuple[int, ...]:
+    if not isinstance(axes, tuple) or not axes:
+        raise ArgumentTypeError(f"axes must be a non-empty tuple of ints, got {axes!r}")
+    out = tuple(as_int(a, f"axes[{i}]") for i, a in enumerate(axes))
+    if any(not -ndim <= a < ndim for a in out) or len({a % ndim for a in out}) < len(out):
+        raise ValueError(f"axes must be distinct axes of x with {ndim} dimensions, got {axes}")
+    return out
 
 
 def normalize_backward(
@@ -84,9 +143,25 @@ def normalize_backward(
 
     the upstream gradient minus its projection on the two directions, the constant and
     x_hat itself, along which the normalised output cannot move.
-    dx_hat: shaped like x; returns dx: shaped like x.
+    dx_hat: shaped like x, finite; cache: what :func:`normalize` returned with x_hat;
+    returns dx: shaped like x.
     """
+    if not (isinstance(cache, tuple) and len(cache) == 4):
+        raise ArgumentTypeError("cache must be the 4-tuple that normalize returned")
     x_hat, inv_std = cache[:2]
+    dx_hat = as_finite_array(dx_hat, "dx_hat")
+    if dx_hat.shape != np.shape(x_hat):
+        raise ValueError(f"dx_hat must have x's shape {np.shape(x_hat)}, got {dx_hat.shape}")
+    axes = _check_axes(axes, dx_hat.ndim)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx = _projected(dx_hat, x_hat, inv_std, axes)
+    if not np.isfinite(dx).all():
+        raise NonFiniteError("dx overflows float64 (beyond about 1.8e308): dx_hat is too large")
+    return dx
+
+
+def _projected(dx_hat: Array, x_hat: Array, inv_std: Array, axes: tuple[int, ...]) -> Array:
+    """The formula of :func:`normalize_backward`, on arguments already checked."""
     mean_dx_hat = dx_hat.mean(axis=axes, keepdims=True)
     mean_dx_hat_x_hat = np.mean(dx_hat * x_hat, axis=axes, keepdims=True)
     return inv_std * (dx_hat - mean_dx_hat - x_hat * mean_dx_hat_x_hat)
@@ -104,16 +179,13 @@ class _Normalization(LayerBase):
                 f"C must be divisible by G: got C={self.num_channels}, G={self.groups}"
             )
         self.over_batch = over_batch
-        self.eps = as_real(eps, "eps")
-        if self.eps <= 0:
-            raise ValueError(f"eps must be positive, got {self.eps}")
+        self.eps = as_positive(eps, "eps")
         self.params["gamma"] = np.ones(self.num_channels)
         self.params["beta"] = np.zeros(self.num_channels)
         self.zero_grad()
 
     # -- shapes -----------------------------------------------------------------
-    def _check_input(self, x: Any) -> Array:
-        x = as_float_array(x, "x")
+    def _check_input(self, x: Array) -> Array:
         c = self.num_channels
         if x.ndim not in (2, 4):
             raise ValueError(
@@ -127,9 +199,20 @@ class _Normalization(LayerBase):
             raise ValueError(f"x must not be empty, got shape {x.shape}")
         return x
 
+    def _check_shape(self, shape: object) -> tuple[int, ...]:
+        """An input shape (N, C) or (N, C, H, W) with this layer's C, as a tuple of ints."""
+        if not isinstance(shape, tuple | list) or len(shape) not in (2, 4):
+            raise ArgumentTypeError(
+                f"shape must be (N, C) or (N, C, H, W), a tuple of ints, got {shape!r}"
+            )
+        sizes = tuple(as_int(n, f"shape[{i}]", minimum=0) for i, n in enumerate(shape))
+        if sizes[1] != self.num_channels:
+            raise ValueError(f"shape must have {self.num_channels} channels, got {sizes}")
+        return sizes
+
     def view_shape(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """(N, C) or (N, C, H, W) -> (N, G, C/G, S) with S = H * W (1 for 2-D input)."""
-        n, c = shape[:2]
+        n, c = self._check_shape(shape)[:2]
         return (n, self.groups, c // self.groups, math.prod(shape[2:]))
 
     @property
@@ -144,7 +227,8 @@ class _Normalization(LayerBase):
 
     def statistic_index(self, shape: tuple[int, ...]) -> Array:
         """For an input shape, an int array of that shape: equal entries share statistics."""
-        view = self.view_shape(tuple(shape))
+        shape = self._check_shape(shape)
+        view = self.view_shape(shape)
         kept = [size if a not in self.axes else 1 for a, size in enumerate(view)]
         ids = np.arange(math.prod(kept)).reshape(kept)
         return np.broadcast_to(ids, view).reshape(shape)
@@ -161,7 +245,7 @@ class _Normalization(LayerBase):
                 f"{self!r} would average over a single value for x of shape {x.shape}, "
                 f"which normalises every output to 0; {self._single_value_hint}"
             )
-        x_hat, cache = normalize(x.reshape(self.view_shape(x.shape)), self.axes, self.eps)
+        x_hat, cache = _normalize(x.reshape(self.view_shape(x.shape)), self.axes, self.eps)
         return x_hat.reshape(x.shape), cache
 
     _single_value_hint = "it needs more than one value per group"
@@ -170,17 +254,16 @@ class _Normalization(LayerBase):
         shape = self._channel_shape(x_hat.ndim)
         return self.params["gamma"].reshape(shape) * x_hat + self.params["beta"].reshape(shape)
 
-    def forward(self, x: Array) -> Array:
+    def _forward(self, x: Array) -> Array:
         """x: (N, C) or (N, C, H, W) -> out of the same shape."""
         x = self._check_input(x)
         x_hat, cache = self._batch_statistics(x)
         self._cache = ("batch", x_hat, cache)
         return self._affine(x_hat)
 
-    def backward(self, dout: Array) -> Array:
+    def _backward(self, dout: Array) -> Array:
         """dout: shaped like x -> dx: shaped like x; fills grads gamma (C,), beta (C,)."""
-        mode, x_hat, cache = self._need_cache()
-        dout = self._check_dout(dout, x_hat.shape)
+        mode, x_hat, cache = self._cache
         not_channel = (0,) + tuple(range(2, dout.ndim))
         self.grads["gamma"] = np.sum(dout * x_hat, axis=not_channel)
         self.grads["beta"] = np.sum(dout, axis=not_channel)
@@ -188,7 +271,8 @@ class _Normalization(LayerBase):
         if mode == "running":  # x_hat = (x - running_mean) * inv_std: affine in x
             return dx_hat * cache
         view = dx_hat.reshape(self.view_shape(x_hat.shape))
-        return normalize_backward(view, cache, self.axes).reshape(x_hat.shape)
+        x_hat_view, inv_std = cache[:2]
+        return _projected(view, x_hat_view, inv_std, self.axes).reshape(x_hat.shape)
 
 
 class BatchNorm(_Normalization):
@@ -202,9 +286,7 @@ class BatchNorm(_Normalization):
 
     def __init__(self, C: int, momentum: float = MOMENTUM, eps: float = EPS) -> None:
         super().__init__(C, C, over_batch=True, eps=eps)
-        self.momentum = as_real(momentum, "momentum")
-        if not 0.0 <= self.momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {self.momentum}")
+        self.momentum = as_fraction(momentum, "momentum", one=True)
         self.running_mean = np.zeros(self.num_channels)
         self.running_var = np.ones(self.num_channels)
 
@@ -214,10 +296,16 @@ class BatchNorm(_Normalization):
         _, _, mean, biased_var = cache
         unbiased_var = biased_var.reshape(self.num_channels) * m / (m - 1)
         keep = 1.0 - self.momentum
+        running_var = keep * self.running_var + self.momentum * unbiased_var
+        if not np.isfinite(running_var).all():
+            raise NonFiniteError(
+                f"{self!r}: the batch variance of x overflows float64, so the running "
+                "variance cannot hold it: x is too large for batch norm's statistics"
+            )
         self.running_mean = keep * self.running_mean + self.momentum * mean.reshape(-1)
-        self.running_var = keep * self.running_var + self.momentum * unbiased_var
+        self.running_var = running_var
 
-    def forward(self, x: Array) -> Array:
+    def _forward(self, x: Array) -> Array:
         """x: (N, C) or (N, C, H, W) -> out of the same shape."""
         x = self._check_input(x)
         if self.training:

@@ -12,13 +12,14 @@ are left pale. Which cubes those are comes from the layer itself
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 
 from . import norm, plots
-from ._checks import ArgumentTypeError, as_positive_int
+from ._checks import ArgumentTypeError, as_instance, as_positive_int
 
 Array = np.ndarray
 
@@ -42,11 +43,14 @@ def shared_statistics_mask(layer: norm._Normalization, n: int, s: int) -> Array:
 
 # depth offset per channel in the oblique projection: channels recede up and to the right
 DEPTH_X, DEPTH_Y = 0.35, 0.3
-SHADES = {  # face -> (highlighted colour, pale colour); light from the top, shade on the side
-    "front": (HIGHLIGHT, "#E6E6E6"),
-    "top": ("#56B4E9", "#F2F2F2"),
-    "side": ("#004A75", "#C8C8C8"),
-}
+#: face -> (highlighted colour, pale colour); light from the top, shade on the side
+SHADES = MappingProxyType(
+    {
+        "front": (HIGHLIGHT, "#E6E6E6"),
+        "top": ("#56B4E9", "#F2F2F2"),
+        "side": ("#004A75", "#C8C8C8"),
+    }
+)
 
 
 def _project(n: float, c: float, s: float) -> tuple[float, float]:
@@ -92,6 +96,7 @@ def draw_axes(ax: Axes, layer: norm._Normalization, title: str, n: int = 4, s: i
     s: H * W positions drawn. The block is drawn in an oblique projection: N to the
     right, H * W upwards and C receding into the page.
     """
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
     mask = shared_statistics_mask(layer, n, s)
     polygons, colours = _faces(mask)
     ax.add_collection(
@@ -120,8 +125,13 @@ def draw(
 
     axes: four matplotlib axes. channels: C; groups: G for the group-norm panel (divides C).
     """
+    if isinstance(axes, str) or not isinstance(axes, Sequence | np.ndarray):
+        raise ArgumentTypeError(f"axes must be a sequence of 4 axes, got {type(axes).__name__}")
     if len(axes) != 4:
         raise ValueError(f"axes must hold 4 axes, got {len(axes)}")
+    channels, groups = as_positive_int(channels, "channels"), as_positive_int(groups, "groups")
+    if channels % groups:
+        raise ValueError(f"groups must divide channels, got channels={channels}, groups={groups}")
     layers = [
         (norm.BatchNorm(channels), "Batch norm"),
         (norm.LayerNorm(channels), "Layer norm"),

@@ -25,7 +25,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 
-from ._checks import ArgumentTypeError
+from ._checks import (
+    ArgumentTypeError,
+    as_bool,
+    as_finite_array,
+    as_instance,
+    as_positive,
+    as_positive_int,
+)
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -64,6 +71,14 @@ _STYLE = {
 }
 
 
+def _inches(value: object, name: str) -> float:
+    """A figure size in inches: from 1 (the room the axis labels need) to 1000."""
+    inches = as_positive(value, name)
+    if not 1 <= inches <= 1000:
+        raise ValueError(f"{name} must be from 1 to 1000 inches, got {inches:g}")
+    return inches
+
+
 def style() -> AbstractContextManager[None]:
     """The book's rc settings, as a context manager."""
     return matplotlib.rc_context(_STYLE)
@@ -76,7 +91,12 @@ def figure(
     height: float = HEIGHT,
     **subplot_kw: Any,
 ) -> tuple[Figure, Axes | Sequence[Axes]]:
-    """A pyplot figure with the book's look; returns (fig, ax) or (fig, axes)."""
+    """A pyplot figure with the book's look; returns (fig, ax) or (fig, axes).
+
+    nrows, ncols: positive ints; width, height: inches, positive.
+    """
+    nrows, ncols = as_positive_int(nrows, "nrows"), as_positive_int(ncols, "ncols")
+    width, height = _inches(width, "width"), _inches(height, "height")
     # The inline backend switches interactive mode on when it first loads, which can
     # happen inside the rc_context below; leaving the context would then switch it
     # off again and later figures would no longer be shown. Keep whatever mode the
@@ -168,9 +188,12 @@ def figure_png(fig: Figure) -> bytes:
 def canvas(width: float = WIDTH, height: float = HEIGHT, dpi: int = 80) -> Figure:
     """A figure that pyplot never sees (no display, no leak): for rendering to PNG.
 
+    width, height: inches, positive; dpi: a positive int.
     Its margins are fixed rather than computed by a layout engine: an explorer redraws
     it on every slider move, and constrained layout would double the cost of a frame.
     """
+    width, height = _inches(width, "width"), _inches(height, "height")
+    dpi = as_positive_int(dpi, "dpi")
     # Margins in inches, turned into fractions, so any size leaves room for labels.
     margins = {
         "left": 0.65 / width,
@@ -203,9 +226,12 @@ def finish(
     in ``;`` would also silence the inline expressions of the prose that follows it
     in myst-nb's inline execution).
     """
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
     for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{name} must be a non-empty string; every figure is labelled")
+    if legend is not None:
+        legend = as_bool(legend, "legend")
     with style():
         ax.set_title(title)
         ax.set_xlabel(xlabel)
@@ -218,6 +244,7 @@ def finish(
 def diagram_axes(ax: Axes) -> None:
     """Clear an axis of ticks, grid and spines, for a diagram drawn in data units. Its
     title and axis labels stay, and ``finish`` still sets them."""
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -227,6 +254,7 @@ def diagram_axes(ax: Axes) -> None:
 
 def suptitle(fig: Figure, title: str) -> None:
     """Title a figure of several axes, in the book's style."""
+    fig = as_instance(fig, "fig", Figure, "a matplotlib Figure")
     if not isinstance(title, str) or not title.strip():
         raise ValueError("title must be a non-empty string; every figure is labelled")
     with style():
@@ -240,9 +268,8 @@ def to_png(fig: Figure, dpi: int | None = None) -> bytes:
     :func:`canvas`) is stored as RGB: the same pixels as savefig's RGBA, in about a
     tenth fewer bytes. Anything else is saved by savefig, as RGBA.
     """
-    if not isinstance(fig, Figure):
-        raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    at = dpi or fig.dpi
+    fig = as_instance(fig, "fig", Figure, "a matplotlib Figure")
+    at = fig.dpi if dpi is None else as_positive_int(dpi, "dpi")
     buf = io.BytesIO()
     with style():
         if at == fig.dpi and isinstance(fig.canvas, FigureCanvasAgg):
@@ -270,13 +297,14 @@ def stacked_histograms(
     dark (layer 1) to light (layer L). Row-wise scaling shows each layer's shape,
     not how its size compares with the others'.
     """
-    e, f = np.asarray(edges, dtype=float), np.asarray(fractions, dtype=float)
-    if f.ndim != 2 or e.shape != (f.shape[1] + 1,):
+    ax = as_instance(ax, "ax", Axes, "a matplotlib Axes")
+    e, f = as_finite_array(edges, "edges"), as_finite_array(fractions, "fractions")
+    if f.ndim != 2 or e.shape != (f.shape[1] + 1,) or f.size == 0:
         raise ValueError(
             f"fractions must be (L, bins) and edges (bins + 1,), got {f.shape} and {e.shape}"
         )
-    if not np.all(f.max(axis=1) > 0):
-        raise ValueError("every row of fractions needs a positive entry")
+    if not np.all(f.max(axis=1) > 0) or np.any(f < 0):
+        raise ValueError("fractions must be >= 0, with a positive entry in every row")
     n = len(f)
     colors = colormaps["viridis"](np.linspace(0, 0.85, n))
     centres = (e[:-1] + e[1:]) / 2

@@ -6,22 +6,30 @@ This module only measures: the networks it measures are built by
 ``trace(model, x, dout)`` runs one forward and one backward pass through a
 ``Sequential`` and keeps, for every layer, its output and the gradient arriving at its
 output. ``layer_stats`` and ``grad_norms_per_layer`` summarise them.
+
+A trace holds arrays of its own: changing ``dout`` (or an output) after the call
+changes nothing in it. Like the layers, these refuse NaN and infinity.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import (
     ArgumentTypeError,
-    as_float_array,
+    NonFiniteError,
+    as_finite_array,
+    as_instance,
+    as_nonnegative,
     as_positive_int,
     as_real,
-    check_finite,
+    as_str,
+    check_not_empty,
 )
-from .layers import Layer, Linear, Residual, Sequential
+from .layers import Layer, Linear, Residual, Sequential, as_layer
 
 Array = np.ndarray
 
@@ -43,18 +51,24 @@ class Trace:
 def trace(model: Sequential, x: Array, dout: Array | None = None) -> Trace:
     """Forward x through ``model`` layer by layer; if ``dout`` (dL/d final output) is
     given, run the backward pass too and keep each layer's output gradient."""
-    if not isinstance(model, Sequential):
-        raise ArgumentTypeError(f"model must be a Sequential, got {type(model).__name__}")
-    x = as_float_array(x, "x")
+    return _trace(model, x, dout, "dout")
+
+
+def _trace(model: Sequential, x: Array, dout: Array | None, dout_name: str) -> Trace:
+    """:func:`trace`, naming ``dout`` as its caller calls it."""
+    model = as_instance(model, "model", Sequential, "a Sequential")
+    x = as_finite_array(x, "x")
     outputs = []
     for layer in model.layers:
         x = layer.forward(x)
         outputs.append(x)
     grads_out: list[Array | None] = [None] * len(outputs)
     if dout is not None:
-        dout = as_float_array(dout, "dout")
+        dout = as_finite_array(dout, dout_name).copy()  # the trace's own, not the caller's
         if dout.shape != x.shape:
-            raise ValueError(f"dout must have the output's shape {x.shape}, got {dout.shape}")
+            raise ValueError(
+                f"{dout_name} must have the output's shape {x.shape}, got {dout.shape}"
+            )
         for i in range(len(model.layers) - 1, -1, -1):
             grads_out[i] = dout
             dout = model.layers[i].backward(dout)
@@ -62,16 +76,25 @@ def trace(model: Sequential, x: Array, dout: Array | None = None) -> Trace:
 
 
 def layer_stats(arrays: list[Array], saturation: float = 0.99) -> list[dict[str, float]]:
-    """mean, std, fraction of exact zeros and fraction with |value| > saturation, per array."""
+    """mean, std, fraction of exact zeros and fraction with |value| > saturation, per array.
+
+    arrays: a list of finite, non-empty arrays (any shapes); saturation: >= 0.
+    """
+    if not isinstance(arrays, list | tuple):
+        raise ArgumentTypeError(f"arrays must be a list of arrays, got {type(arrays).__name__}")
+    saturation = as_nonnegative(saturation, "saturation")
     stats = []
     for i, a in enumerate(arrays):
         if a is None:
             raise ValueError(f"arrays[{i}] is None: run the backward pass first")
-        a = np.asarray(a)
+        a = check_not_empty(as_finite_array(a, f"arrays[{i}]"), f"arrays[{i}]")
+        # mean and std of a * 2**-k, times 2**k: exact, and no sum overflows
+        k = max(math.frexp(float(np.max(np.abs(a))))[1], 0)
+        scaled = np.ldexp(a, -k)
         stats.append(
             {
-                "mean": float(a.mean()),
-                "std": float(a.std()),
+                "mean": math.ldexp(float(scaled.mean()), k),
+                "std": math.ldexp(float(scaled.std()), k),
                 "frac_zero": float(np.mean(a == 0)),
                 "frac_saturated": float(np.mean(np.abs(a) > saturation)),
             }
@@ -84,14 +107,39 @@ def grad_norms_per_layer(model: Sequential, param: str = "W") -> list[float]:
 
     Call after a backward pass. The layers are found inside Residual blocks too.
     """
-    norms = [float(np.linalg.norm(layer.grads[param])) for layer in linear_layers(model)]
+    param = as_str(param, "param")
+    if param not in ("W", "b"):
+        raise ValueError(f"param must be 'W' or 'b', got {param!r}")
+    norms = [l2_norm(layer.grads[param]) for layer in linear_layers(model)]
     if not norms:
         raise ValueError("model has no Linear layers")
     return norms
 
 
+def l2_norm(a: Array) -> float:
+    """The L2 norm of all of ``a``'s entries, ``np.linalg.norm(a)``, without overflow.
+
+    a: any shape, finite. ``a`` is scaled by a power of two that brings its largest
+    entry near 1 before squaring: exact, so the value is numpy's bit for bit, and the
+    norm of entries near 1e200 is finite. A norm beyond float64's range is refused.
+    """
+    a = as_finite_array(a, "a")
+    largest = float(np.max(np.abs(a), initial=0.0))
+    if largest == 0.0:
+        return 0.0
+    k = math.frexp(largest)[1]
+    try:
+        return math.ldexp(float(np.linalg.norm(np.ldexp(a, -k))), k)
+    except OverflowError:
+        raise NonFiniteError("the norm of a overflows float64: a is too large") from None
+
+
 def linear_layers(model: Layer) -> list[Linear]:
     """Every Linear layer in ``model``, in forward order, searching nested containers."""
+    return _linears(as_layer(model, "model"))
+
+
+def _linears(model: Layer) -> list[Linear]:
     if isinstance(model, Linear):
         return [model]
     if isinstance(model, Sequential):
@@ -100,7 +148,7 @@ def linear_layers(model: Layer) -> list[Linear]:
         children = [model.block]
     else:
         return []
-    return [linear for child in children for linear in linear_layers(child)]
+    return [linear for child in children for linear in _linears(child)]
 
 
 def histograms(
@@ -113,17 +161,20 @@ def histograms(
     to 1 and nothing disappears from the picture.
     returns edges: (bins + 1,), fractions: (L, bins).
     """
+    if not isinstance(arrays, list | tuple):
+        raise ArgumentTypeError(f"arrays must be a list of arrays, got {type(arrays).__name__}")
     bins = as_positive_int(bins, "bins")
+    if not (isinstance(value_range, tuple | list) and len(value_range) == 2):
+        raise ArgumentTypeError(f"value_range must be a pair (lo, hi), got {value_range!r}")
     lo, hi = (as_real(v, "value_range") for v in value_range)
     if not lo < hi:
         raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range}")
+    if not math.isfinite(hi - lo):
+        raise ValueError(f"value_range is wider than float64 holds, got {value_range}")
     edges = np.linspace(lo, hi, bins + 1)
     fractions = np.zeros((len(arrays), bins))
     for i, a in enumerate(arrays):
-        a = as_float_array(a, f"arrays[{i}]").ravel()
-        if a.size == 0:
-            raise ValueError(f"arrays[{i}] is empty")
-        check_finite(a, f"arrays[{i}]")
+        a = check_not_empty(as_finite_array(a, f"arrays[{i}]"), f"arrays[{i}]").ravel()
         scaled = (np.clip(a, lo, hi) - lo) * (bins / (hi - lo))
         # intp, not int64: bincount takes the platform's index type (32 bits in the browser).
         index = np.minimum(scaled.astype(np.intp), bins - 1)

@@ -18,6 +18,12 @@ on zero: after the plain gradient step on the data loss, each weight w becomes
 sign(w) * max(|w| - lr * lam, 0), which is exactly 0.0 whenever |w| <= lr * lam.
 
 Shapes: every ``params`` dict maps a name to an array of any shape, e.g. W: (D_in, D_out).
+
+Like the rest of the training machinery, penalties refuse NaN and infinity with a
+ValueError naming the array, and a value beyond float64's range (about 1.8e308). The
+proximal step changes the weights in place, so it needs float64 arrays (an integer
+array would silently truncate the thresholded weights) and refuses one array under two
+names (it would be thresholded twice).
 """
 
 from __future__ import annotations
@@ -26,7 +32,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import ArgumentTypeError, as_float_array, as_real
+from ._checks import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_array_dict,
+    as_bool,
+    as_choice,
+    as_finite_array,
+    as_float_array,
+    as_nonnegative,
+    as_positive,
+    check_finite,
+)
 
 Array = np.ndarray
 
@@ -40,19 +57,28 @@ def is_weight(name: str) -> bool:
     return name.rsplit(".", 1)[-1] == "W"
 
 
-def _check_params(params: object) -> Mapping[str, Array]:
-    if not isinstance(params, Mapping):
-        raise ArgumentTypeError(
-            f"params must be a dict name -> array (a layer's .params), got {type(params).__name__}"
-        )
-    return params
+def _weights(params: object, in_place: bool = False) -> dict[str, Array]:
+    """The weight matrices of ``params`` (a dict name -> array), as float64 arrays; a NaN
+    shows in what is computed from them, which is checked."""
+    params = as_array_dict(params, "params", in_place=in_place, finite=False)
+    return {
+        name: as_float_array(w, f"params[{name!r}]")
+        for name, w in params.items()
+        if is_weight(name)
+    }
 
 
-def _check_lam(lam: object) -> float:
-    lam = as_real(lam, "lam")
-    if lam < 0:
-        raise ValueError(f"lam must be >= 0, got {lam}")
-    return lam
+def _checked(
+    value: float, grads: dict[str, Array], weights: dict[str, Array]
+) -> tuple[float, dict[str, Array]]:
+    """The penalty, if finite; else name a weight that is not, or the overflow."""
+    if np.isfinite(value) and all(np.isfinite(g).all() for g in grads.values()):
+        return value, grads
+    for name, w in weights.items():
+        check_finite(w, f"params[{name!r}]")
+    raise NonFiniteError(
+        "the penalty overflows float64 (beyond about 1.8e308): params or lam is too large"
+    )
 
 
 def l2_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str, Array]]:
@@ -63,14 +89,13 @@ def l2_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str
     returns (R, grads) with R = lam / 2 * sum ||W||^2 and grads[name] = lam * W, shaped
     like W, for each penalised name (other names are absent).
     """
-    params, lam = _check_params(params), _check_lam(lam)
+    weights, lam = _weights(params), as_nonnegative(lam, "lam")
     value, grads = 0.0, {}
-    for name, w in params.items():
-        if is_weight(name):
-            w = as_float_array(w, f"params[{name!r}]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, w in weights.items():
             value += 0.5 * lam * float(np.sum(w * w))
             grads[name] = lam * w
-    return value, grads
+    return _checked(value, grads, weights)
 
 
 def l1_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str, Array]]:
@@ -81,14 +106,13 @@ def l1_penalty(params: Mapping[str, Array], lam: float) -> tuple[float, dict[str
     returns (R, grads) with R = lam * sum |W| and grads[name] = lam * sign(W), shaped
     like W: the gradient where W != 0, and the subgradient 0 where W == 0.
     """
-    params, lam = _check_params(params), _check_lam(lam)
+    weights, lam = _weights(params), as_nonnegative(lam, "lam")
     value, grads = 0.0, {}
-    for name, w in params.items():
-        if is_weight(name):
-            w = as_float_array(w, f"params[{name!r}]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, w in weights.items():
             value += lam * float(np.sum(np.abs(w)))
             grads[name] = lam * np.sign(w)
-    return value, grads
+    return _checked(value, grads, weights)
 
 
 def soft_threshold(w: Array, threshold: float) -> Array:
@@ -97,10 +121,11 @@ def soft_threshold(w: Array, threshold: float) -> Array:
     w: any shape. threshold: >= 0 (lr * lam in a proximal gradient step).
     returns an array shaped like w; entries with |w| <= threshold are exactly 0.0.
     """
-    w = as_float_array(w, "w")
-    threshold = as_real(threshold, "threshold")
-    if threshold < 0:
-        raise ValueError(f"threshold must be >= 0, got {threshold}")
+    w = as_finite_array(w, "w")
+    return _shrink(w, as_nonnegative(threshold, "threshold"))
+
+
+def _shrink(w: Array, threshold: float) -> Array:
     shrunk = np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
     return shrunk + 0.0  # turns -0.0 (from a negative w) into 0.0, which prints as 0.
 
@@ -117,13 +142,11 @@ class Penalty:
     """
 
     def __init__(self, kind: str, lam: float, proximal: bool = False) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        if not isinstance(proximal, bool):
-            raise ArgumentTypeError(f"proximal must be a bool, got {type(proximal).__name__}")
-        if proximal and kind != "l1":
+        self.kind = as_choice(kind, "kind", KINDS)
+        self.lam = as_nonnegative(lam, "lam")
+        self.proximal = as_bool(proximal, "proximal")
+        if self.proximal and self.kind != "l1":
             raise ValueError("proximal=True is only defined here for kind='l1'")
-        self.kind, self.lam, self.proximal = kind, _check_lam(lam), proximal
 
     def __call__(self, params: Mapping[str, Array]) -> tuple[float, dict[str, Array]]:
         penalty = l1_penalty if self.kind == "l1" else l2_penalty
@@ -133,12 +156,15 @@ class Penalty:
         """Soft-threshold every weight matrix in place by lr * lam (L1 proximal step)."""
         if not self.proximal:
             raise ValueError(f"{self!r} has no proximal step; create it with proximal=True")
-        lr = as_real(lr, "lr")
-        if lr <= 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        for name, w in _check_params(params).items():
-            if is_weight(name):
-                w[...] = soft_threshold(w, lr * self.lam)
+        lr = as_positive(lr, "lr")
+        weights = _weights(params, in_place=True)
+        threshold = lr * self.lam
+        if not np.isfinite(threshold):
+            raise NonFiniteError(f"lr * lam overflows float64: lr={lr:g} is too large")
+        for name, w in weights.items():
+            check_finite(w, f"params[{name!r}]")  # before any weight changes
+        for w in weights.values():
+            w[...] = _shrink(w, threshold)
 
     def __repr__(self) -> str:
         mode = ", proximal" if self.proximal else ""

@@ -15,6 +15,7 @@ from helpers.activations import (
     ACTIVATIONS,
     get,
     log_softmax,
+    logsumexp,
     sample_rrelu_slopes,
     softmax,
 )
@@ -146,3 +147,77 @@ def test_gelu_is_accurate_in_the_left_tail():
     x = np.array([-8.0, -6.0])
     expected = x * np.array([6.2210e-16, 9.8659e-10])
     np.testing.assert_allclose(ACTIVATIONS["gelu"].fn(x), expected, rtol=1e-4)
+
+
+# --- infinities, NaN and huge inputs: IEEE arithmetic with the right limits ---------
+
+
+@pytest.mark.parametrize(
+    ("name", "fn_limits", "grad_limits"),
+    [
+        ("gelu", (0.0, np.inf), (0.0, 1.0)),
+        ("silu", (0.0, np.inf), (0.0, 1.0)),
+        ("sigmoid", (0.0, 1.0), (0.0, 0.0)),
+        ("softplus", (0.0, np.inf), (0.0, 1.0)),
+        ("elu", (-1.0, np.inf), (0.0, 1.0)),
+    ],
+)
+def test_limits_at_infinity(name, fn_limits, grad_limits):
+    x = np.array([-np.inf, np.inf])
+    np.testing.assert_array_equal(ACTIVATIONS[name].fn(x), fn_limits)
+    np.testing.assert_array_equal(ACTIVATIONS[name].grad(x), grad_limits)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_nan_in_nan_out_and_silent_up_to_1e308(name):
+    x = np.array([np.nan, 1e308, -1e308, 1.3e154, -1.3e200, 2.0])
+    value, slope = ACTIVATIONS[name].fn(x), ACTIVATIONS[name].grad(x)  # RuntimeWarning = error
+    assert np.isnan(value[0]) and np.isnan(slope[0])
+    assert not np.isnan(value[1:]).any() and not np.isnan(slope[1:]).any()
+
+
+def test_a_zero_slope_is_zero_at_minus_infinity():
+    # alpha * x with alpha = 0 is 0 on the whole negative side, -inf included
+    np.testing.assert_array_equal(ACTIVATIONS["leaky_relu"].fn(-np.inf, alpha=0.0), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("x", "p"),
+    [
+        ([0.0, -np.inf], [1.0, 0.0]),  # masking
+        ([np.inf, 0.0], [1.0, 0.0]),
+        ([np.inf, np.inf, 0.0], [0.5, 0.5, 0.0]),
+        ([-np.inf, -np.inf], [0.5, 0.5]),
+        ([1e308, -1e308], [1.0, 0.0]),
+    ],
+)
+def test_softmax_at_infinite_and_huge_logits(x, p):
+    np.testing.assert_array_equal(softmax(np.array(x)), p)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(log_softmax(np.array(x)), np.log(p))
+
+
+def test_logsumexp_without_overflow():
+    x = np.array([[1e308, 1e308], [0.0, -np.inf], [-np.inf, -np.inf], [np.nan, 1.0]])
+    out = logsumexp(x)
+    assert out[0] == pytest.approx(1e308, rel=1e-15)
+    assert out[1] == 0.0 and out[2] == -np.inf and np.isnan(out[3])
+    plain = np.array([[0.5, -2.0, 3.0]])
+    assert logsumexp(plain)[0] == pytest.approx(np.log(np.exp(plain).sum()), rel=1e-15)
+
+
+def test_a_nan_makes_its_row_nan_and_only_its_row():
+    out = softmax(np.array([[np.nan, 0.0], [1.0, 1.0]]))
+    assert np.isnan(out[0]).all() and np.array_equal(out[1], [0.5, 0.5])
+
+
+def test_the_registry_answers_in_and_its_defaults_are_read_only():
+    assert "relu" in ACTIVATIONS and "nope" not in ACTIVATIONS and 5 not in ACTIVATIONS
+    with pytest.raises(TypeError):
+        ACTIVATIONS["leaky_relu"].defaults["alpha"] = 0.5  # type: ignore[index]
+    assert ACTIVATIONS["leaky_relu"].fn(-1.0) == -0.01
+
+
+def test_a_per_element_parameter_must_fit_x():
+    with pytest.raises(ValueError, match="alpha of shape"):
+        ACTIVATIONS["leaky_relu"].fn(np.ones((3, 4)), alpha=np.ones(2))

@@ -542,3 +542,35 @@ def test_importing_autodiff_alone_leaves_matplotlib_out():
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "False"
+
+
+# --- corner cases of the arithmetic -------------------------------------------------------
+
+
+def test_the_derivative_of_a_zeroth_power_is_zero_even_at_zero():
+    v = autodiff.Var(0.0)
+    (v**0).backward()
+    assert v.grad == 0.0
+    d = autodiff.Dual(0.0, 1.0) ** 0
+    assert d.value == 1.0 and d.tangent == 0.0
+
+
+def test_an_infinite_derivative_and_a_division_by_zero_are_named():
+    v = autodiff.Var(0.0)
+    with pytest.raises(ValueError, match="derivative of v \\*\\* 0.5 at v = 0 is infinite"):
+        (v**0.5).backward()
+    with pytest.raises(ZeroDivisionError, match="the base is 0"):
+        autodiff.Var(0.0) ** -1
+
+
+def test_overflow_is_inf_as_in_ieee_not_an_exception():
+    assert autodiff.Var(1000.0).exp().value == math.inf
+    assert autodiff.exp(1000.0) == math.inf
+    assert (autodiff.Var(2.0) ** 1e308).value == math.inf
+    assert (autodiff.Dual(-2.0) ** 1025).value == -math.inf
+
+
+@pytest.mark.parametrize("value", [autodiff.Var(0.0), autodiff.Dual(0.0)])
+def test_var_and_dual_have_no_truth_value(value):
+    with pytest.raises(TypeError, match="no truth value"):
+        bool(value)

@@ -86,7 +86,7 @@ def test_global_norm_of_an_example():
 @pytest.mark.parametrize("threshold", [0.0, -1.0, -1e-9])
 def test_non_positive_threshold_is_a_clear_error(func, threshold):
     grads = {"W": np.ones((2, 2))}
-    with pytest.raises(ValueError, match="must be a positive number"):
+    with pytest.raises(ValueError, match="must be positive"):
         func(grads, threshold)
     np.testing.assert_array_equal(grads["W"], np.ones((2, 2)))
 
@@ -103,5 +103,46 @@ def test_bad_inputs_are_clear_errors(func):
         func({"W": [1.0, 2.0]}, 1.0)
     with pytest.raises(TypeError, match="float64 numpy array"):
         func({"W": np.ones(2, dtype=np.float32)}, 1.0)
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="must be finite"):
         func({"W": np.array([1.0, np.inf])}, 1.0)
+
+
+# --- huge and tiny gradients, aliasing ---------------------------------------------------
+
+
+def test_clip_by_norm_scales_before_squaring():
+    grads = {"W": np.array([1e200, 1e200])}
+    norm = clipping.clip_by_norm(grads, 1.0)
+    assert norm == pytest.approx(np.sqrt(2) * 1e200, rel=1e-15)
+    np.testing.assert_allclose(grads["W"], [2**-0.5, 2**-0.5], rtol=1e-15)
+
+
+def test_global_norm_neither_overflows_nor_underflows():
+    assert clipping.global_norm({"W": np.array([1e-200])}) == 1e-200
+    assert clipping.global_norm({"W": np.array([3e-200]), "b": np.array([4e-200])}) == (
+        pytest.approx(5e-200, rel=1e-15)
+    )
+    assert clipping.global_norm({"W": np.array([3e300, 4e300])}) == pytest.approx(5e300)
+    with pytest.raises(ValueError, match="overflows"):
+        clipping.global_norm({"W": np.full(4, 1.7e308)})
+
+
+def test_the_scaled_norm_gives_the_textbook_bits(rng):
+    """Scaling by a power of two is exact: ordinary gradients get the plain formula's bits."""
+    for scale in (1e-6, 1.0, 3e4):
+        grads = {"W": scale * rng.standard_normal((5, 3)), "b": scale * rng.standard_normal(3)}
+        plain = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+        assert clipping.global_norm(grads) == plain
+        max_norm = 0.5 * plain
+        expected = {k: g * (max_norm / plain) for k, g in grads.items()}
+        clipping.clip_by_norm(grads, max_norm)
+        for k in grads:
+            np.testing.assert_array_equal(grads[k], expected[k])
+
+
+@pytest.mark.parametrize("func", [clipping.clip_by_norm, clipping.clip_by_value])
+def test_one_array_under_two_names_is_refused(func):
+    a = np.array([3.0, 4.0])
+    with pytest.raises(ValueError, match="share memory"):
+        func({"a": a, "b": a}, 1.0)
+    np.testing.assert_array_equal(a, [3.0, 4.0])

@@ -180,7 +180,7 @@ def test_spirals_bad_parameters(kwargs, message):
     ("kwargs", "error", "message"),
     [
         ({"low": 1.0, "high": 1.0}, ValueError, "low must be smaller than high"),
-        ({"fn": "sin"}, TypeError, "fn must be a callable"),
+        ({"fn": "sin"}, TypeError, "fn must be a function"),
         ({"fn": lambda x: x[:2]}, ValueError, r"fn must map an \(5,\) array"),
         ({"fn": lambda x: 1 / (x - x)}, ValueError, "fn must return finite values"),
     ],
@@ -188,6 +188,21 @@ def test_spirals_bad_parameters(kwargs, message):
 def test_regression_bad_parameters(kwargs, error, message):
     with np.errstate(divide="ignore", invalid="ignore"), pytest.raises(error, match=message):
         data.regression_1d(5, np.random.default_rng(0), **kwargs)
+
+
+def test_the_shared_xor_corners_are_read_only():
+    with pytest.raises(ValueError, match="read-only"):
+        data.XOR_CORNERS[0, 0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        data.XOR_LABELS[0] = 1
+    X, _ = data.xor(1, np.random.default_rng(0), noise=0.0)
+    X[0, 0] = 5.0  # what a generator returns is the caller's own
+    assert data.XOR_CORNERS[0, 0] == 0.0
+
+
+def test_noise_that_would_overflow_is_refused_by_name():
+    with pytest.raises(ValueError, match="noise"):
+        data.xor(3, np.random.default_rng(0), noise=1e308)
 
 
 # --- MNIST-1D ---------------------------------------------------------------------------

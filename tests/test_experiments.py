@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import clipping, experiments, layers, losses, norm, probes
+from helpers import clipping, experiments, layers, losses, norm, optim, probes
 from helpers.experiments import Adam, History, evaluate, gradient_profile, mlp, train
 from helpers.regularization import Penalty, soft_threshold
 
@@ -569,3 +569,68 @@ def test_train_replicas_refuses_bad_arguments_by_name(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         experiments.train_replicas(**args)
+
+
+# --- hostile data and divergence ---------------------------------------------------------
+
+
+def test_targets_given_as_a_list_are_taken_as_an_array():
+    as_list = train(one_weight_model(), losses.mse, X_ONE, Y_TRAIN.tolist(), lr=0.25, epochs=2)
+    as_array = train(one_weight_model(), losses.mse, X_ONE, Y_TRAIN, lr=0.25, epochs=2)
+    assert as_list.train_loss == as_array.train_loss
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(X=np.array([[np.nan]])), ValueError, "X must be finite"),
+        (dict(y=np.array([[np.inf]])), ValueError, "y must be finite"),
+        (dict(model="x"), TypeError, "model must be a layer"),
+        (dict(loss_fn=5), TypeError, "loss_fn must be"),
+        (dict(lr=1.0, weight_decay=1.0), ValueError, "lr \\* weight_decay"),
+        (dict(optimizer=optim.AdamW(), weight_decay=0.1), ValueError, "weight decay once"),
+    ],
+)
+def test_bad_data_is_named_not_blamed_on_the_learning_rate(kwargs, error, match):
+    args = dict(model=one_weight_model(), loss_fn=losses.mse, X=X_ONE, y=Y_TRAIN, lr=0.25)
+    with pytest.raises(error, match=match):
+        train(**{**args, "epochs": 1, **kwargs})
+
+
+def test_nan_weights_are_refused_before_training():
+    model = one_weight_model()
+    model.params["W"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"model.params\['W'\] must be finite"):
+        train(model, losses.mse, X_ONE, Y_TRAIN, lr=0.1, steps=2)
+
+
+def test_one_adam_reused_on_another_model_is_a_clear_error():
+    adam = Adam()
+    train(one_weight_model(), losses.mse, X_ONE, Y_TRAIN, lr=0.1, steps=1, optimizer=adam)
+    with pytest.raises(ValueError, match="another model's parameters"):
+        train(one_weight_model(), losses.mse, X_ONE, Y_TRAIN, lr=0.1, steps=1, optimizer=adam)
+
+
+def test_an_overflow_is_divergence(rng):
+    X, y = rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    history = train(
+        layers.Linear(2, 1, rng=rng), losses.mse, X, y, lr=1e150, steps=10, stop_above=np.inf
+    )
+    assert history.diverged and len(history.step_loss) < 10
+    assert all(np.isfinite(history.step_loss[:-1])), history.step_loss
+    with pytest.raises(FloatingPointError, match="try a smaller lr"):
+        train(layers.Linear(2, 1, rng=rng), losses.mse, X, y, lr=1e150, steps=10)
+
+
+def test_data_too_large_for_the_first_pass_names_x(rng):
+    X, y = 1e300 * rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    for mode in (dict(steps=2), dict(epochs=2)):
+        with pytest.raises(ValueError, match="X is too large for the model"):
+            train(layers.Linear(2, 1, rng=rng), losses.mse, X, y, lr=0.1, **mode)
+
+
+def test_mlp_refuses_wrong_flags_and_unknown_activations_at_once(rng):
+    with pytest.raises(TypeError, match="blocks must be True or False"):
+        mlp([3, 4, 1], "tanh", rng, blocks="no")
+    with pytest.raises(ValueError, match="unknown activation name 'bogus'"):
+        mlp([3, 2], "bogus")

@@ -70,3 +70,47 @@ def test_check_grad_catches_a_wrong_gradient(rng):
 def test_bad_input_gets_a_clear_error(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_the_default_dout_does_not_depend_on_the_callers_data():
+    """Drawn from default_rng(0), dout equalled x drawn from default_rng(0): for a
+    normalisation layer dL/dx is then about 0, and the check failed a correct layer."""
+    from helpers import norm
+
+    x = np.random.default_rng(0).standard_normal((8, 4))
+    for layer in (norm.BatchNorm(4), norm.LayerNorm(4)):
+        report = gradcheck.check_layer(layer, x)
+        assert report.passed and report.max_error < 1e-6, report
+    dout = np.random.default_rng(gradcheck.DOUT_SEED).standard_normal((8, 4))
+    assert not np.allclose(dout, x)
+
+
+def test_the_default_dout_is_the_same_on_every_call(rng):
+    x = rng.standard_normal((4, 3))
+    first = gradcheck.check_layer(layers.Tanh(), x).analytic["x"]
+    np.testing.assert_array_equal(gradcheck.check_layer(layers.Tanh(), x).analytic["x"], first)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: gradcheck.check_layer(layers.Tanh(), np.ones((2, 2)), rng=42), "rng must be"),
+        (lambda: gradcheck.numerical_grad(np.sum, np.full(2, 1e300)), "lost in rounding"),
+        (lambda: gradcheck.numerical_grad(lambda x: x, np.ones(2)), "one real number"),
+        (lambda: gradcheck.check_layer(layers.Tanh(), np.ones((2, 2)), tol=-1.0), "tol"),
+    ],
+)
+def test_more_bad_input_is_named(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_numerical_grad_restores_x_when_f_fails():
+    x = np.arange(3.0)
+
+    def fails(_: np.ndarray) -> float:
+        raise KeyError("inside f")
+
+    with pytest.raises(KeyError):
+        gradcheck.numerical_grad(fails, x)
+    np.testing.assert_array_equal(x, np.arange(3.0))

@@ -130,3 +130,17 @@ def test_non_positive_gain_and_negative_spread(rng, bad):
 def test_rng_is_required(rng):
     with pytest.raises(TypeError, match="rng"):
         init.he_normal(3, 4, 0)
+
+
+def test_the_schemes_are_read_only_and_a_junk_rng_is_refused():
+    with pytest.raises(TypeError):
+        init.SCHEMES["mine"] = init.zeros  # type: ignore[index]
+    with pytest.raises(TypeError, match="rng must be"):
+        init.constant(2, 2, rng=42)
+    with pytest.raises(ValueError, match="r"):
+        init.uniform(2, 2, np.random.default_rng(0), r=1e308)
+
+
+def test_gain_for_a_huge_slope_has_no_square_to_overflow():
+    assert init.gain("leaky_relu", 1e200) == pytest.approx(np.sqrt(2) * 1e-200, rel=1e-15)
+    assert init.gain("leaky_relu", 0.5) == np.sqrt(2.0 / (1.0 + 0.25))

@@ -269,7 +269,6 @@ def test_backward_before_forward_is_an_error():
         lambda rng: layers.RReLU(rng),
         lambda rng: layers.Dropout(0.5, rng),
         lambda rng: layers.Dropout(0.5, rng).eval(),
-        lambda rng: layers.Sequential(),
         lambda rng: layers.Sequential(layers.Tanh()),
         lambda rng: layers.Residual(layers.Tanh()),
     ],
@@ -353,3 +352,88 @@ def test_reprs_explain_the_layer():
     assert repr(layers.LeakyReLU(0.1)) == "ActivationLayer('leaky_relu', alpha=0.1)"
     assert repr(layers.Dropout(0.5, np.random.default_rng(0))) == "Dropout(p=0.5)"
     assert repr(layers.Residual(layers.Tanh())).startswith("Residual(")
+
+
+# --- aliasing, reuse, non-finite input and argument types ------------------------------
+
+
+@pytest.mark.parametrize(
+    "make", [lambda rng: layers.Linear(3, 2, rng=rng), lambda rng: layers.Sigmoid()]
+)
+def test_changing_x_after_forward_changes_nothing(make, rng):
+    x = rng.standard_normal((4, 3))
+    dout = rng.standard_normal(make(np.random.default_rng(0)).forward(x).shape)
+    reference = make(np.random.default_rng(0))
+    reference.forward(x.copy())
+    expected = reference.backward(dout), dict(reference.grads)
+    layer = make(np.random.default_rng(0))
+    out = layer.forward(x)
+    x[...] = 100.0  # the caller reuses its array
+    out[...] = -5.0  # and changes what it got back
+    dx = layer.backward(dout)
+    np.testing.assert_array_equal(dx, expected[0])
+    for name, g in layer.grads.items():
+        np.testing.assert_array_equal(g, expected[1][name])
+
+
+def test_dropout_in_eval_returns_copies(rng):
+    drop = layers.Dropout(0.5, rng).eval()
+    x, dout = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    out, dx = drop.forward(x), drop.backward(dout)
+    assert np.array_equal(out, x) and not np.shares_memory(out, x)
+    assert np.array_equal(dx, dout) and not np.shares_memory(dx, dout)
+
+
+def test_a_layer_twice_in_a_model_is_refused_by_name(rng):
+    lin = layers.Linear(2, 2, rng=rng)
+    with pytest.raises(ValueError, match=r"layers\[1\] is the same layer object as layers\[0\]"):
+        layers.Sequential(lin, lin)
+    with pytest.raises(ValueError, match=r"layers\[1\]\.block"):
+        layers.Sequential(lin, layers.Residual(lin))
+    model = layers.Sequential(lin, layers.Tanh())
+    model.layers[1] = lin  # replaced after construction: refused at the forward pass
+    with pytest.raises(ValueError, match="same layer object"):
+        model.forward(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_layers_refuse_non_finite_input_by_name(bad, rng):
+    x = np.ones((2, 3))
+    x[1, 2] = bad
+    with pytest.raises(ValueError, match=r"x must be finite; it holds .* at index \(1, 2\)"):
+        layers.Linear(3, 2, rng=rng).forward(x)
+    lin = layers.Linear(3, 2, rng=rng)
+    lin.forward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="dout must be finite"):
+        lin.backward(np.full((2, 2), bad))
+
+
+def test_an_overflowing_output_is_refused_naming_the_input(rng):
+    with pytest.raises(ValueError, match="x is too large"):
+        layers.Dropout(0.5, rng).forward(np.full((4, 4), 1e308))
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda rng: layers.Linear(2, 2, rng=rng, bias="no"), "bias"),
+        (lambda rng: layers.PReLU(0), "num_features"),
+        (lambda rng: layers.PReLU(num_features=-1), "num_features"),
+        (lambda rng: layers.Sequential(), "at least one layer"),
+        (lambda rng: setattr(layers.Dropout(0.5, rng), "training", "no"), "training"),
+        (lambda rng: setattr(layers.Dropout(0.5, rng), "freeze_mask", 1), "freeze_mask"),
+        (lambda rng: layers.Sequential(layers.Tanh()).forward("abc"), "x must be"),
+        (lambda rng: layers.sgd_step("notalayer", 0.1), "layer must be a layer"),
+        (lambda rng: layers.LeakyReLU(alpha=np.ones(2)), "alpha"),
+    ],
+)
+def test_wrong_types_and_degenerate_arguments_are_refused(make, match, rng):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make(rng)
+
+
+def test_sgd_step_refuses_integer_weights(rng):
+    lin = layers.Linear(2, 2, init="zeros")
+    lin.params["W"] = np.array([[3, -2], [1, 0]])
+    with pytest.raises(TypeError, match=r"params\['W'\] must be a float64"):
+        layers.sgd_step(lin, 0.1)

@@ -171,3 +171,31 @@ def test_label_and_logit_shape_mismatches_name_the_argument():
         losses.softmax_cross_entropy(np.zeros((0, 4)), np.array([], dtype=int))
     with pytest.raises(TypeError, match="integer labels y must have an integer dtype"):
         losses.softmax_cross_entropy(logits, np.array([0.0, 1.0, 2.0]))
+
+
+# --- masked logits and huge values -----------------------------------------------------
+
+
+def test_masked_logits_give_the_limit_not_nan():
+    loss, grad = losses.softmax_cross_entropy(np.array([[0.0, -np.inf]]), np.array([0]))
+    assert loss == 0.0 and np.array_equal(grad, [[0.0, 0.0]])
+    loss, grad = losses.softmax_cross_entropy(np.array([[0.0, -np.inf]]), np.array([1]))
+    assert loss == np.inf and np.array_equal(grad, [[1.0, -1.0]])  # -log 0, finite gradient
+    one_hot_loss, _ = losses.softmax_cross_entropy(
+        np.array([[-np.inf, 3.0, -np.inf]]), np.array([[0.0, 1.0, 0.0]])
+    )
+    assert one_hot_loss == 0.0
+
+
+def test_cross_entropy_refuses_nan_logits_by_name():
+    with pytest.raises(ValueError, match="logits must not hold NaN"):
+        losses.softmax_cross_entropy(np.array([[np.nan, 0.0]]), np.array([0]))
+
+
+def test_mse_refuses_non_finite_input_and_an_overflowing_value():
+    with pytest.raises(ValueError, match="y_hat must be finite"):
+        losses.mse(np.array([np.inf]), np.array([0.0]))
+    with pytest.raises(ValueError, match="y_hat - y is too large"):
+        losses.mse(np.array([1e200]), np.array([0.0]))
+    value, grad = losses.mse(np.array([1e150]), np.array([0.0]))  # 1e300: still a number
+    assert value == pytest.approx(1e300, rel=1e-14) and grad[0] == pytest.approx(2e150)

@@ -113,3 +113,13 @@ def test_the_column_gap_spreads_the_columns_and_must_leave_room(ax):
         network_drawing.unit_positions((2, 3), column_gap=0.3)
     with pytest.raises(TypeError, match="column_gap must be a real number"):
         network_drawing.unit_positions((2, 3), column_gap="wide")
+
+
+def test_a_numpy_integer_names_a_layer_of_dropped_units():
+    fig, ax = plt.subplots()
+    try:
+        network_drawing.draw_network(ax, [2, 3, 1], dropped={np.int64(1): [True, False, False]})
+        with pytest.raises(ValueError, match="layer 2 is not an input or hidden layer"):
+            network_drawing.draw_network(ax, [2, 3, 1], dropped={np.int64(2): [True]})
+    finally:
+        plt.close(fig)

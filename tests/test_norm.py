@@ -341,7 +341,7 @@ def test_backward_checks(rng):
 
 def test_normalize_backward_removes_mean_and_x_hat_directions(rng):
     x = rng.normal(2.0, 3.0, size=(50, 3))
-    x_hat, cache = norm.normalize(x, (0,), eps=0.0)
+    x_hat, cache = norm.normalize(x, (0,), eps=1e-300)
     dx = norm.normalize_backward(rng.standard_normal(x.shape), cache, (0,))
     np.testing.assert_allclose(dx.sum(axis=0), 0.0, atol=1e-12)
     np.testing.assert_allclose((dx * x_hat).sum(axis=0), 0.0, atol=1e-12)
@@ -394,3 +394,72 @@ def test_drawing_has_four_labelled_panels():
     with pytest.raises(ValueError, match="4 axes"):
         norm_drawing.draw(axes[:2])
     plt.close(fig)
+
+
+# --- huge, tiny and non-finite input ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: norm.LayerNorm(3),
+        lambda: norm.GroupNorm(1, 3),
+        lambda: norm.GroupNorm(3, 3),  # per channel: each channel of (1, 3, 1, 3) below
+    ],
+)
+def test_scaling_before_squaring_keeps_1e200(make):
+    layer = make()
+    values = np.array([1e200, -1e200, 0.0])
+    x = values[None] if layer.groups == 1 else values.reshape(1, 1, 1, 3).repeat(3, axis=1)
+    out = layer.forward(x)  # a RuntimeWarning is an error here
+    unit = values / 1e200
+    expected = unit / np.sqrt(np.mean(unit**2))
+    np.testing.assert_allclose(out.reshape(-1, 3)[0], expected, rtol=1e-12)
+    np.testing.assert_allclose(expected, [np.sqrt(1.5), -np.sqrt(1.5), 0.0], rtol=1e-15)
+
+
+def test_instance_and_batch_norm_at_1e150_and_normalize_at_1e300():
+    values = np.array([1e150, -1e150, 0.0])
+    inst = norm.InstanceNorm(1).forward(values.reshape(1, 1, 1, 3))
+    batch = norm.BatchNorm(1).forward(values.reshape(3, 1))
+    x_hat, _ = norm.normalize(1e300 * np.array([1.0, -1.0, 0.0]), (0,))
+    for out in (inst, batch, x_hat):
+        np.testing.assert_allclose(out.ravel(), [np.sqrt(1.5), -np.sqrt(1.5), 0.0], rtol=1e-12)
+
+
+def test_batch_norm_refuses_a_batch_whose_running_variance_would_overflow():
+    bn = norm.BatchNorm(1)
+    with pytest.raises(ValueError, match="running variance"):
+        bn.forward(np.array([[1e200], [-1e200], [0.0]]))
+    np.testing.assert_array_equal(bn.running_var, [1.0])  # unchanged
+
+
+def test_the_scaled_formula_gives_the_textbook_bits(rng):
+    """A power-of-two scaling is exact: ordinary inputs get the plain formula's bits
+    (the formula as it was written before the scaling: centred times 1 / std)."""
+    for scale in (1e-3, 1.0, 7.0, 3e5):
+        x = scale * rng.standard_normal((6, 4))
+        centred = x - x.mean(axis=0, keepdims=True)
+        inv_std = 1.0 / np.sqrt(np.mean(centred**2, axis=0, keepdims=True) + EPS)
+        np.testing.assert_array_equal(norm.normalize(x, (0,))[0], centred * inv_std)
+
+
+def test_a_nan_batch_is_refused_and_leaves_the_running_statistics(rng):
+    bn = norm.BatchNorm(2)
+    bn.forward(rng.standard_normal((4, 2)))
+    mean, var = bn.running_mean.copy(), bn.running_var.copy()
+    with pytest.raises(ValueError, match="x must be finite"):
+        bn.forward(np.array([[np.nan, 1.0], [1.0, 2.0]]))
+    np.testing.assert_array_equal(bn.running_mean, mean)
+    np.testing.assert_array_equal(bn.running_var, var)
+
+
+@pytest.mark.parametrize("eps", [-1.0, 0.0, float("nan")])
+def test_normalize_refuses_an_eps_that_is_not_positive(eps):
+    with pytest.raises(ValueError, match="eps"):
+        norm.normalize(np.ones(3), (0,), eps=eps)
+
+
+def test_statistic_index_refuses_a_shape_of_other_channels():
+    with pytest.raises(ValueError, match="4 channels"):
+        norm.LayerNorm(4).statistic_index((3, 5, 2, 2))

@@ -232,3 +232,18 @@ def test_stacked_histograms_draws_one_scaled_step_line_per_layer():
     with pytest.raises(ValueError, match="positive"):
         plots.stacked_histograms(ax, edges, np.zeros((1, 4)))
     plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: plots.canvas(dpi=0), "dpi must be a positive integer"),
+        (lambda: plots.canvas(width=0.5), "width must be from 1 to 1000 inches"),
+        (lambda: plots.figure(0, 1), "nrows must be a positive integer"),
+        (lambda: plots.to_png(plots.canvas(), dpi=-3), "dpi"),
+        (lambda: plots.finish("ax", "t", "x", "y"), "ax must be a matplotlib Axes"),
+    ],
+)
+def test_degenerate_figure_arguments_are_named(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()

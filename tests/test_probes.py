@@ -97,3 +97,17 @@ def test_linear_layers_finds_them_inside_blocks_and_residuals(rng):
     assert [lin.params["W"].shape for lin in found] == [(3, 4), (4, 4), (4, 2)]
     assert found[1] is net[1].block[0]
     assert probes.linear_layers(layers.Tanh()) == []
+
+
+def test_a_trace_keeps_its_own_dout(rng):
+    model = layers.Sequential(layers.Tanh())
+    dout = np.ones((2, 2))
+    tr = probes.trace(model, rng.standard_normal((2, 2)), dout)
+    dout[...] = 5.0
+    assert np.all(tr.grads_out[-1] == 1.0)
+
+
+def test_norms_and_statistics_of_huge_values():
+    assert probes.l2_norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
+    stats = probes.layer_stats([np.array([1e308, -1e308])])[0]  # no overflow warning
+    assert stats["mean"] == 0.0 and stats["std"] == pytest.approx(1e308)

@@ -144,3 +144,25 @@ def test_penalty_call_matches_the_functions(rng):
 def test_bad_arguments_raise_naming_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_the_proximal_step_refuses_integer_weights_instead_of_truncating():
+    weights = np.array([[3, -2]])
+    with pytest.raises(TypeError, match=r"params\['W'\] must be a float64"):
+        Penalty("l1", 0.5, proximal=True).proximal_step({"W": weights}, 1.0)
+    np.testing.assert_array_equal(weights, [[3, -2]])
+    floats = {"W": np.array([[3.0, -2.0]])}
+    Penalty("l1", 0.5, proximal=True).proximal_step(floats, 1.0)
+    np.testing.assert_array_equal(floats["W"], [[2.5, -1.5]])
+
+
+def test_the_proximal_step_refuses_one_weight_under_two_names():
+    w = np.array([1.0, -1.0])
+    with pytest.raises(ValueError, match="share memory"):
+        Penalty("l1", 0.5, proximal=True).proximal_step({"0.W": w, "1.W": w}, 1.0)
+    np.testing.assert_array_equal(w, [1.0, -1.0])
+
+
+def test_penalties_refuse_non_finite_weights_by_name():
+    with pytest.raises(ValueError, match=r"params\['W'\] must be finite"):
+        l2_penalty({"W": np.array([np.nan])}, 0.1)

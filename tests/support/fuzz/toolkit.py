@@ -1,0 +1,705 @@
+"""The fuzz catalogue: the experiment toolkit, gradient checks and probes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from helpers import (
+    clipping,
+    experiments,
+    gradcheck,
+    layers,
+    losses,
+    norm,
+    optim,
+    probes,
+    regularization,
+)
+from tests.support.fuzz import (
+    Arr,
+    Case,
+    Choice,
+    Entry,
+    Fixed,
+    Flag,
+    Int,
+    L,
+    Real,
+    Rng,
+    Slot,
+    Text,
+    Thing,
+    Variant,
+    Widths,
+    assert_close,
+    below,
+    contains,
+    equal,
+    finite_array,
+    long,
+    normal,
+    other_shapes,
+    scenario,
+    to_float,
+    true,
+)
+from tests.support.fuzz.layers import _int_weights, _linear
+
+# --- the experiment toolkit, gradient checks, probes ----------------------------------
+
+
+def _model(rng: np.random.Generator) -> Any:
+    return experiments.mlp([3, 4, 2], "tanh", rng)
+
+
+def experiments_entries() -> Iterator[Entry]:
+    def mlp_check(model: Any) -> None:
+        assert model.forward(np.ones((2, model[0].n_in))).shape[0] == 2
+
+    yield Entry(
+        "experiments.mlp",
+        experiments.mlp,
+        {
+            "widths": Widths([3, 4, 2]),
+            "activation": Choice("tanh", names=("activation", "name")),
+            "rng": Rng(),
+            "bias": Flag(True),
+            "head": Flag(True),
+            "blocks": Flag(False),
+            "residual": Flag(False),
+            "dropout": Real(0.5, low=0.0, high=1.0, high_open=True, none_ok=True),
+        },
+        check=mlp_check,
+        finite=False,
+        scenarios=lambda rng: [
+            scenario(
+                "experiments.mlp",
+                "an unknown activation with no hidden layer",
+                "range",
+                lambda: experiments.mlp([3, 2], "bogus"),
+                expect="error",
+                names=("bogus", "name"),
+            ),
+            scenario(
+                "experiments.mlp",
+                "norm not callable",
+                "type",
+                lambda: experiments.mlp([3, 4, 2], "tanh", rng, norm=5),
+                expect="error",
+                names=("norm",),
+            ),
+            scenario(
+                "experiments.mlp",
+                "head_kwargs not a dict",
+                "type",
+                lambda: experiments.mlp(
+                    [3, 4, 2], "tanh", rng, head_init="constant", head_kwargs=[1]
+                ),
+                expect="error",
+                names=("head_kwargs",),
+            ),
+            scenario(
+                "experiments.mlp",
+                "activation factory returning junk",
+                "type",
+                lambda: experiments.mlp([3, 4, 2], lambda: "junk", rng),
+                expect="error",
+                names=("activation()",),
+            ),
+        ],
+    )
+
+    def evaluate_oracle(model: Any, X: Any, y: Any) -> float:
+        out = long(model.forward(np.asarray(X, np.float64)))
+        return to_float(np.mean((out - long(y)) ** 2))
+
+    model_slot = Thing(_model, names=("model",))
+    yield Entry(
+        "experiments.evaluate",
+        lambda model, X, y: experiments.evaluate(model, losses.mse, X, y),
+        {
+            "model": model_slot,
+            "X": Arr(
+                normal(5, 3),
+                ndim=(2,),
+                empty="refuse",
+                shapes=other_shapes((5, 2)),
+                names=("X", "x"),
+            ),
+            "y": Fixed(normal(5, 2)),
+        },
+        evaluate_oracle,
+        lambda a, e: assert_close(a, e, rtol=1e-9),
+    )
+
+    def train(**kw: Any) -> Any:
+        model = kw.pop("model")
+        history = experiments.train(model, losses.mse, kw.pop("X"), kw.pop("y"), **kw)
+        return history.step_loss
+
+    yield Entry(
+        "experiments.train",
+        train,
+        {
+            "model": model_slot,
+            "X": Arr(
+                normal(6, 3),
+                ndim=(2,),
+                empty="refuse",
+                shapes=other_shapes((6, 2)),
+                names=("X", "x"),
+            ),
+            "y": Arr(
+                normal(6, 2), empty="refuse", shapes=other_shapes((5, 2)), names=("y", "y_hat")
+            ),
+            "lr": Real(0.1, low=0.0, low_open=True),
+            "steps": Int(3, low=0),
+            "batch_size": Int(4, none_ok=True),
+            "rng": Rng(),
+            "weight_decay": Real(0.0, low=0.0),
+            "optimizer": Thing(lambda rng: optim.Adam(), names=("optimizer",)),
+            "penalty": Thing(lambda rng: regularization.Penalty("l2", 0.1), names=("penalty",)),
+            "clip": Thing(lambda rng: (clipping.clip_by_norm, 1.0), names=("clip",)),
+            "after_step": Thing(lambda rng: lambda model, step: None, names=("after_step",)),
+        },
+        check=lambda losses_: finite_array(np.array(losses_)),
+        scenarios=train_scenarios,
+        errors=(ValueError, TypeError, FloatingPointError),  # a diverged run: "try a smaller lr"
+    )
+    yield Entry(
+        "experiments.gradient_profile",
+        experiments.gradient_profile,
+        {
+            "model": Thing(
+                lambda rng: experiments.mlp([3, 4, 4, 1], "tanh", rng, blocks=True),
+                names=("model",),
+            ),
+            "x": Arr(normal(5, 3), ndim=(2,), shapes=other_shapes((5, 2)), empty="refuse"),
+            "y": Arr(
+                normal(5, 1), shapes=other_shapes((5, 2)), empty="refuse", names=("y", "y_hat")
+            ),
+        },
+        check=lambda p: finite_array(p.weight_grad_norms),
+        covers=("experiments.GradientProfile",),
+    )
+    yield Entry(
+        "experiments.activation_profile",
+        experiments.activation_profile,
+        {
+            "model": Thing(
+                lambda rng: experiments.mlp([3, 4, 2], "tanh", rng, head=False), names=("model",)
+            ),
+            "x": Arr(
+                normal(5, 3),
+                ndim=(2,),
+                shapes=other_shapes((5, 2)),
+                empty="refuse",
+                names=("x", "upstream"),
+            ),
+            "upstream": Arr(
+                normal(5, 2),
+                shapes=other_shapes((5, 3)),
+                empty="refuse",
+                none_ok=True,
+                names=("upstream", "dout"),
+            ),
+        },
+        covers=("experiments.ActivationProfile",),
+    )
+    yield Entry("experiments.History", lambda: repr(experiments.History()), finite=False)
+
+
+def train_scenarios(rng: np.random.Generator) -> list[Case]:
+    X, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+
+    def fit(**kw: Any) -> Any:
+        args = {
+            "model": _model(np.random.default_rng(1)),
+            "loss_fn": losses.mse,
+            "X": X,
+            "y": y,
+            "lr": 0.1,
+            "epochs": 2,
+            **kw,
+        }
+        return experiments.train(**args)
+
+    entry = "experiments.train"
+    return [
+        scenario(
+            entry,
+            "y as a list",
+            "dtype",
+            lambda: fit(y=y.tolist()).train_loss,
+            check=lambda r: finite_array(np.array(r)),
+        ),
+        scenario(
+            entry,
+            "the model a string",
+            "type",
+            lambda: fit(model="x"),
+            expect="error",
+            names=("model",),
+        ),
+        scenario(
+            entry, "loss_fn = 5", "type", lambda: fit(loss_fn=5), expect="error", names=("loss_fn",)
+        ),
+        scenario(
+            entry,
+            "NaN in X",
+            "nan",
+            lambda: fit(X=np.where(np.arange(X.size).reshape(X.shape) == 4, np.nan, X)),
+            expect="error",
+            names=("X",),
+        ),
+        scenario(
+            entry,
+            "NaN in the weights",
+            "nan",
+            lambda: fit(model=_with_nan(_model(rng))),
+            expect="error",
+            names=("model.params['0.W']",),
+        ),
+        scenario(
+            entry,
+            "an integer weight",
+            "dtype",
+            lambda: fit(model=_int_weights(rng), X=X[:, :2], y=y),
+            expect="error",
+            names=("model.params['W']",),
+        ),
+        scenario(
+            entry,
+            "epochs and steps",
+            "range",
+            lambda: fit(steps=2),
+            expect="error",
+            names=("epochs", "steps"),
+        ),
+        scenario(
+            entry,
+            "patience without a validation set",
+            "range",
+            lambda: fit(patience=2),
+            expect="error",
+            names=("patience",),
+        ),
+        scenario(
+            entry,
+            "X_val without y_val",
+            "range",
+            lambda: fit(X_val=X),
+            expect="error",
+            names=("X_val", "y_val"),
+        ),
+        scenario(
+            entry,
+            "y_val of another length",
+            "shape",
+            lambda: fit(X_val=X, y_val=y[:3]),
+            expect="error",
+            names=("y_val",),
+        ),
+        scenario(
+            entry,
+            "stop_above NaN",
+            "nan",
+            lambda: fit(stop_above=math.nan),
+            expect="error",
+            names=("stop_above",),
+        ),
+        scenario(
+            entry,
+            "optimizer 'adam'",
+            "type",
+            lambda: fit(optimizer="adam"),
+            expect="error",
+            names=("optimizer",),
+        ),
+        scenario(
+            entry,
+            "decay given twice",
+            "range",
+            lambda: fit(optimizer=optim.AdamW(), weight_decay=0.1),
+            expect="error",
+            names=("weight_decay",),
+        ),
+        scenario(
+            entry,
+            "hook not callable",
+            "type",
+            lambda: fit(after_backward=3),
+            expect="error",
+            names=("after_backward",),
+        ),
+        scenario(
+            entry,
+            "overflow with stop_above=inf",
+            "huge",
+            lambda: fit(lr=1e150, stop_above=np.inf, epochs=None, steps=5),
+            check=_stopped,
+        ),
+        scenario(
+            entry,
+            "overflow without stop_above",
+            "huge",
+            lambda: fit(lr=1e150, epochs=None, steps=5),
+            expect="error",
+            names=("lr", "diverged"),
+            errors=(FloatingPointError,),
+        ),
+        scenario(
+            entry,
+            "X so large that step 0 overflows",
+            "huge",
+            lambda: fit(model=layers.Linear(3, 2, rng=rng), X=X * 1e300),
+            expect="error",
+            names=("X",),
+        ),
+    ]
+
+
+def _with_nan(model: Any) -> Any:
+    model[0].params["W"][0, 0] = np.nan
+    return model
+
+
+def _stopped(history: Any) -> None:
+    """A diverged run: stopped, every loss finite but a last NaN (one it could not compute)."""
+    losses_ = history.step_loss
+    assert history.diverged and len(losses_) < 5, history
+    assert all(math.isfinite(v) for v in losses_[:-1]) and not math.isinf(losses_[-1]), losses_
+
+
+def gradcheck_entries() -> Iterator[Entry]:
+    def numerical(f: Any, x: Any, h: float) -> np.ndarray:
+        return gradcheck.numerical_grad(f, x, h)
+
+    yield Entry(
+        "gradcheck.numerical_grad",
+        numerical,
+        {
+            "f": Thing(lambda rng: lambda x: float(np.sum(np.sin(x))), names=("f",)),
+            "x": Arr(normal(3, 2), inplace=True, huge="either"),
+            "h": Real(1e-5, low=0.0, low_open=True),
+        },
+        _central_difference,
+        lambda a, e: assert_close(a, e, rtol=1e-6, atol=1e-9),
+        scenarios=lambda rng: [
+            scenario(
+                "gradcheck.numerical_grad",
+                "f returns an array",
+                "type",
+                lambda: gradcheck.numerical_grad(lambda x: x, np.ones(3)),
+                expect="error",
+                names=("f",),
+            ),
+            scenario(
+                "gradcheck.numerical_grad",
+                "f fails: x restored",
+                "alias",
+                _restored_after_failure,
+                check=true,
+            ),
+            scenario(
+                "gradcheck.numerical_grad",
+                "read-only x",
+                "alias",
+                lambda: gradcheck.numerical_grad(np.sum, _read_only(np.ones(3))),
+                expect="error",
+                names=("x",),
+            ),
+        ],
+    )
+    yield Entry(
+        "gradcheck.rel_error",
+        gradcheck.rel_error,
+        {
+            "a": Arr(normal(3, 2), shapes=other_shapes((2, 3)), empty="refuse"),
+            "b": Arr(normal(3, 2), shapes=other_shapes((3,)), empty="refuse"),
+            "floor": Real(1e-8, low=0.0, low_open=True),
+        },
+        _rel_error_oracle,
+        lambda a, e: assert_close(a, e, rtol=1e-9),
+    )
+    yield Entry(
+        "gradcheck.check_grad",
+        lambda x, tol, name: _verdict(
+            gradcheck.check_grad(
+                lambda v: float(np.sum(np.sin(v))),
+                _cos(x),
+                x,
+                tol,
+                name=name,
+                raise_on_failure=False,
+            )
+        ),
+        {
+            "x": Arr(normal(3, 2), huge="either"),
+            "tol": Real(1e-6, low=0.0, low_open=True),
+            "name": Text("x", empty_ok=True),
+        },
+        check=_consistent,
+        finite=False,
+        covers=("gradcheck.GradcheckReport", "gradcheck.GradcheckReport.passed"),
+    )
+    yield Entry(
+        "gradcheck.check_layer",
+        lambda layer, x, rng, tol, raise_on_failure: _verdict(
+            gradcheck.check_layer(layer, x, rng, tol, raise_on_failure=raise_on_failure)
+        ),
+        {
+            "layer": Thing(_linear, names=("layer",)),
+            "x": Arr(normal(4, 3), ndim=(2,), shapes=other_shapes((4, 2))),
+            "rng": Rng(required=False),
+            "tol": Real(1e-6, low=0.0, low_open=True),
+            "raise_on_failure": Flag(False),
+        },
+        check=_consistent,
+        covers=("gradcheck.GradcheckReport.max_error", "gradcheck.GradcheckReport.failure_message"),
+        scenarios=lambda rng: [
+            scenario(
+                "gradcheck.check_layer",
+                "batch norm on data from default_rng(0)",
+                "valid",
+                lambda: (
+                    gradcheck.check_layer(
+                        norm.BatchNorm(4), np.random.default_rng(0).standard_normal((8, 4))
+                    ).max_error
+                ),
+                check=lambda e: below(e, 1e-6),
+            ),
+            scenario(
+                "gradcheck.check_layer",
+                "layer norm on data from default_rng(0)",
+                "valid",
+                lambda: (
+                    gradcheck.check_layer(
+                        norm.LayerNorm(4), np.random.default_rng(0).standard_normal((8, 4))
+                    ).max_error
+                ),
+                check=lambda e: below(e, 1e-6),
+            ),
+            scenario(
+                "gradcheck.check_layer",
+                "a wrong layer: the message",
+                "valid",
+                _wrong_layer_message,
+                check=lambda m: contains(m, "analytic"),
+            ),
+        ],
+    )
+
+
+def _central_difference(f: Any, x: Any, h: float) -> np.ndarray:
+    """(f(x + h e_i) - f(x - h e_i)) / 2h for f = sum(sin), in long double."""
+    x = long(x)
+    out = np.zeros(x.shape, dtype=L)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += L(h)
+        down[i] -= L(h)
+        out[i] = (np.sum(np.sin(up)) - np.sum(np.sin(down))) / (2 * L(h))
+    return out.astype(np.float64)
+
+
+def _cos(x: Any) -> Any:
+    """cos(x), the gradient of sum(sin(x)), where x is a float array; else x itself."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiu":
+        with np.errstate(invalid="ignore"):
+            return np.cos(x)
+    return x
+
+
+def _verdict(report: Any) -> tuple[bool, float, float]:
+    return report.passed, report.max_error, report.tol
+
+
+def _consistent(verdict: tuple[bool, float, float]) -> None:
+    """A report passes exactly when its largest error is within tol, and a correct
+    gradient has a small error."""
+    passed, error, tol = verdict
+    assert passed == (error <= tol) and error < 1e-6, verdict
+
+
+def _rel_error_oracle(a: Any, b: Any, floor: float) -> float:
+    a, b = long(a), long(b)
+    if a.size == 0:
+        return 0.0
+    scale = np.max(np.abs(a)) + np.max(np.abs(b))
+    denom = np.maximum(np.maximum(np.abs(a) + np.abs(b), L(1e-3) * scale), L(floor))
+    return to_float(np.max(np.abs(a - b) / denom))
+
+
+def _restored_after_failure() -> bool:
+    x = np.arange(3.0)
+
+    def fails(v: np.ndarray) -> float:
+        raise KeyError("inside f")
+
+    try:
+        gradcheck.numerical_grad(fails, x)
+    except KeyError:
+        pass
+    return bool(np.array_equal(x, np.arange(3.0)))
+
+
+def _read_only(x: np.ndarray) -> np.ndarray:
+    x.flags.writeable = False
+    return x
+
+
+def _wrong_layer_message() -> str:
+    class Wrong(layers.Linear):
+        def _backward(self, dout: np.ndarray) -> np.ndarray:
+            dx = super()._backward(dout)
+            self.grads["W"] = 2 * self.grads["W"]
+            return dx
+
+    report = gradcheck.check_layer(
+        Wrong(3, 2, rng=np.random.default_rng(0)), np.ones((2, 3)), raise_on_failure=False
+    )
+    return report.failure_message()
+
+
+def probes_entries() -> Iterator[Entry]:
+    def model(rng: np.random.Generator) -> Any:
+        return layers.Sequential(_linear(rng), layers.Tanh())
+
+    def trace(model: Any, x: Any, dout: Any) -> Any:
+        return probes.trace(model, x, dout)
+
+    def trace_check(tr: Any) -> None:
+        assert len(tr.outputs) == len(tr.grads_out) == 2
+
+    yield Entry(
+        "probes.trace",
+        trace,
+        {
+            "model": Thing(model, names=("model",)),
+            "x": Arr(
+                normal(4, 3),
+                ndim=(2,),
+                shapes=other_shapes((4, 2)),
+                empty="refuse",
+                names=("x", "dout"),
+            ),
+            "dout": Arr(normal(4, 2), shapes=other_shapes((4, 3)), empty="refuse", none_ok=True),
+        },
+        check=trace_check,
+        covers=("probes.Trace",),
+        scenarios=lambda rng: [
+            scenario(
+                "probes.trace",
+                "dout changed after the trace",
+                "alias",
+                _trace_keeps_its_dout,
+                check=true,
+            )
+        ],
+    )
+    yield Entry(
+        "probes.layer_stats",
+        probes.layer_stats,
+        {"arrays": ArrayList(normal(4, 3)), "saturation": Real(0.99, low=0.0)},
+        check=lambda stats: equal(len(stats), 2),
+        finite=False,
+    )
+
+    def with_grads(rng: np.random.Generator) -> Any:
+        m = model(rng)
+        m.forward(np.ones((2, 3)))
+        m.backward(np.ones((2, 2)))
+        return m
+
+    yield Entry(
+        "probes.grad_norms_per_layer",
+        probes.grad_norms_per_layer,
+        {"model": Thing(with_grads, names=("model",)), "param": Choice("W", names=("param",))},
+        lambda model, param: [float(np.sqrt(np.sum(long(model[0].grads[param]) ** 2)))],
+        lambda a, e: assert_close(a, e, rtol=1e-12),
+    )
+    yield Entry(
+        "probes.l2_norm",
+        probes.l2_norm,
+        {"a": Arr(normal(4, 3))},
+        lambda a: to_float(np.sqrt(np.sum(long(a) ** 2))),
+        lambda a, e: assert_close(a, e, rtol=1e-12),
+    )
+    yield Entry(
+        "probes.linear_layers",
+        lambda model: len(probes.linear_layers(model)),
+        {"model": Thing(model, names=("model",))},
+        check=lambda n: equal(n, 1),
+        finite=False,
+    )
+
+    def histograms_oracle(arrays: Any, bins: int, value_range: tuple[float, float]) -> Any:
+        edges = np.linspace(*value_range, bins + 1)
+        rows = [
+            np.histogram(np.clip(np.ravel(a), *value_range), edges)[0] / np.size(a) for a in arrays
+        ]
+        return edges, np.array(rows)
+
+    yield Entry(
+        "probes.histograms",
+        probes.histograms,
+        {"arrays": ArrayList(normal(4, 3)), "bins": Int(5), "value_range": Pair((-2.0, 2.0))},
+        histograms_oracle,
+        lambda a, e: assert_close(a, e, rtol=1e-12),
+    )
+
+
+def _trace_keeps_its_dout() -> bool:
+    model = layers.Sequential(layers.Tanh())
+    dout = np.ones((2, 2))
+    tr = probes.trace(model, np.zeros((2, 2)), dout)
+    dout[...] = 5.0
+    return bool(np.all(tr.grads_out[-1] == 1.0))
+
+
+@dataclass
+class ArrayList(Slot):
+    """A list of arrays (histograms, statistics)."""
+
+    make: Callable[[np.random.Generator], np.ndarray]
+    names: tuple[str, ...] = ("arrays",)
+
+    def valid(self, rng: np.random.Generator) -> list[np.ndarray]:
+        return [self.make(rng), self.make(rng)]
+
+    def variants(self, good: list[np.ndarray], rng: np.random.Generator) -> Iterator[Variant]:
+        for label, value in (("str", "abc"), ("None", None), ("array", good[0])):
+            yield Variant(label, "type", value, "error")
+        yield Variant("strings inside", "type", [good[0], "abc"], "error")
+        yield Variant("an empty array", "empty", [good[0], good[0][:0]], "error")
+        for label, bad in (("nan", np.nan), ("+inf", np.inf)):
+            value = [good[0], good[1].copy()]
+            value[1].reshape(-1)[0] = bad
+            yield Variant(label, "nan" if label == "nan" else "inf", value, "error")
+        yield Variant(
+            "1e308", "huge", [good[0], good[1] / np.max(np.abs(good[1])) * 1e308], "result"
+        )
+
+
+@dataclass
+class Pair(Slot):
+    """A (low, high) pair with low < high."""
+
+    good: tuple[float, float]
+    names: tuple[str, ...] = ("value_range",)
+
+    def valid(self, rng: np.random.Generator) -> tuple[float, float]:
+        return self.good
+
+    def variants(self, good: Any, rng: np.random.Generator) -> Iterator[Variant]:
+        for label, value in (("str", "ab"), ("one number", 1.0), ("three", (0.0, 1.0, 2.0))):
+            yield Variant(label, "type", value, "error")
+        yield Variant("reversed", "range", good[::-1], "error")
+        yield Variant("NaN", "nan", (math.nan, 1.0), "error")
+        yield Variant("wider than float64", "huge", (-1e308, 1e308), "error")
