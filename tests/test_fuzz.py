@@ -1,10 +1,10 @@
 """The fuzz suite: every public entry point of ``helpers`` (the explorers of
 ``helpers.widgets`` aside) under hostile arguments.
 
-The catalogue (``tests/support/fuzz/``, one module per part of the package) says for
+The catalogue (``tests/fuzz/``, one module per part of the package) says for
 each entry point how to call it, what each argument is and, where there is one, an
 independent answer to check a result against; the engine
-(:mod:`tests.support.fuzz`) turns each argument into hostile values: wrong types and
+(:mod:`tests.fuzz`) turns each argument into hostile values: wrong types and
 dtypes, wrong ranks and shapes, empty arrays, NaN and +-inf, 1e+-308, values out of
 range, and for dicts of arrays one array under two names. Scenarios add what a single
 argument cannot say: aliasing and mutation of inputs and outputs, the reuse of layers
@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import helpers
-from tests.support.fuzz import (
+from tests.fuzz import (
     ACT,
     Arr,
     Case,
@@ -51,17 +51,17 @@ from tests.support.fuzz import (
     scenario,
     true,
 )
-from tests.support.fuzz.activations import activation_entries
-from tests.support.fuzz.basics import autodiff_entries, data_entries, init_entries
-from tests.support.fuzz.figures import drawing_entries, exercises_entries, plots_entries
-from tests.support.fuzz.layers import (
+from tests.fuzz.activations import activation_entries
+from tests.fuzz.basics import autodiff_entries, data_entries, init_entries
+from tests.fuzz.figures import drawing_entries, exercises_entries, plots_entries
+from tests.fuzz.layers import (
     layer_bookkeeping_entries,
     layer_constructor_entries,
     layer_pass_entries,
     norm_index_entries,
 )
-from tests.support.fuzz.toolkit import experiments_entries, gradcheck_entries, probes_entries
-from tests.support.fuzz.training import (
+from tests.fuzz.toolkit import experiments_entries, gradcheck_entries, probes_entries
+from tests.fuzz.training import (
     clipping_entries,
     loss_entries,
     norm_entries,

@@ -21,7 +21,7 @@ from helpers import (
     norm_drawing,
     plots,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     Arr,
     Choice,
     Entry,

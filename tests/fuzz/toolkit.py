@@ -20,7 +20,7 @@ from helpers import (
     probes,
     regularization,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     Arr,
     Case,
     Choice,
@@ -48,7 +48,7 @@ from tests.support.fuzz import (
     to_float,
     true,
 )
-from tests.support.fuzz.layers import _int_weights, _linear
+from tests.fuzz.layers import _int_weights, _linear
 
 # --- the experiment toolkit, gradient checks, probes ----------------------------------
 

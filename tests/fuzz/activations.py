@@ -13,7 +13,7 @@ import numpy as np
 from helpers import (
     activations,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     ACT,
     Arr,
     Choice,

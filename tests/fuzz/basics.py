@@ -13,7 +13,7 @@ from helpers import (
     data,
     init,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     Arr,
     Case,
     Choice,

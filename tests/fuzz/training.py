@@ -19,7 +19,7 @@ from helpers import (
     optim,
     regularization,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     Arr,
     Arrays,
     Case,
@@ -42,8 +42,8 @@ from tests.support.fuzz import (
     scenario,
     to_float,
 )
-from tests.support.fuzz.activations import _log_softmax
-from tests.support.fuzz.layers import _norm_backward, _normalised, _to_float_close
+from tests.fuzz.activations import _log_softmax
+from tests.fuzz.layers import _norm_backward, _normalised, _to_float_close
 
 # --- normalisation, losses, clipping, penalties, optimisers ----------------------------
 

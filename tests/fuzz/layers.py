@@ -15,7 +15,7 @@ from helpers import (
     layers,
     norm,
 )
-from tests.support.fuzz import (
+from tests.fuzz import (
     ACT,
     Arr,
     Case,
@@ -40,7 +40,7 @@ from tests.support.fuzz import (
     scenario,
     to_float,
 )
-from tests.support.fuzz.activations import ORACLE_FN, ORACLE_GRAD
+from tests.fuzz.activations import ORACLE_FN, ORACLE_GRAD
 
 # --- layers: constructors, forward and backward of every kind, and their scenarios ----
 
