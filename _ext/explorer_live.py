@@ -52,7 +52,7 @@ def _live_script(
     else:
         outdir = site = Path(app.outdir)
     folder = lite.pyodide_folder(site)
-    attributes = {}
+    attributes: dict[str, Any] = {}
     download = lite.explorer_download(folder)
     if download:
         static = outdir / "_static"
