@@ -1,6 +1,9 @@
 """The built site as a reader's browser meets it: served on 127.0.0.1 (:func:`serve`,
 whose :class:`Server` records every request) and opened in headless Chromium that
-resolves no host but 127.0.0.1 (:func:`launch` with :data:`OFFLINE`).
+resolves no host but 127.0.0.1 (:func:`launch` with :data:`OFFLINE`, or
+:func:`launch_with_profile` for a browser that keeps its cache on disk). In a page,
+:data:`LIVE_START` and :data:`LIVE_MOVE` start an explorer's live mode and move its
+controls, each waiting for the frame.
 
 The browser tests and the benchmarks use these; Playwright (a test dependency) is
 imported only when a browser starts.
