@@ -128,10 +128,12 @@ JS_KERNEL_NAMED = """() => {
   return text !== '' && text !== 'No Kernel';
 }"""
 #: Scroll the notebook from top to bottom, a screen at a time, and return the text of
-#: every Markdown cell as it showed while on screen (index among all cells -> text).
+#: every Markdown cell as it showed while on screen (its index among the notebook's
+#: cells -> text), and the most cells the page held at once.
 JS_SCROLL_AND_READ = """async () => {
-  const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
-  let box = cells.length ? cells[0].parentElement : null;
+  const all = () => [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const first = all()[0];
+  let box = first ? first.parentElement : null;
   const scrolls = el => el.scrollHeight > el.clientHeight + 1
     && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
   while (box && !scrolls(box)) box = box.parentElement;
@@ -139,26 +141,30 @@ JS_SCROLL_AND_READ = """async () => {
   const view = () => box ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
   const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const seen = {};
+  let most = 0;
   scroller.scrollTop = 0;
   await frame();
   for (let step = 0; step < 2000; step++) {
     const {top, bottom} = view();
+    const cells = all();
+    most = Math.max(most, cells.length);
     cells.forEach((cell, i) => {
       if (!cell.classList.contains('jp-MarkdownCell')) return;
       const r = cell.getBoundingClientRect();
       if (r.bottom <= top || r.top >= bottom) return;
       const text = (cell.querySelector('.jp-Cell-inputArea') || cell).innerText;
-      if (text.trim()) seen[i] = text;
+      const index = cell.dataset.windowedListIndex;
+      if (text.trim()) seen[index === undefined ? i : Number(index)] = text;
     });
     const before = scroller.scrollTop;
     scroller.scrollTop = before + 0.8 * scroller.clientHeight;
     await frame();
     if (scroller.scrollTop === before) break;
   }
-  return {cells: cells.length, seen};
+  return {cells: most, seen};
 }"""
 JS_PLACEHOLDERS_GONE = """(p) => ![...document.querySelectorAll('.jp-Notebook .myst')]
-  .some(node => node.textContent.includes(p))"""
+  .some(node => node.innerText.includes(p))"""
 #: Click every folded cell's placeholder; returns how many there were.
 JS_UNFOLD = """() => {
   const folded = [...document.querySelectorAll('.jp-Notebook .jp-InputPlaceholder')];
@@ -477,6 +483,7 @@ class Reading:
     chapter: str
     texts: dict[int, str]
     expected: dict[int, list[str]] = field(repr=False)
+    cells: int = 0  # the most cells the page held at once
 
     @property
     def total(self) -> int:
@@ -515,7 +522,8 @@ class Reading:
         return raw_myst("\n\n".join(self.texts.values()))
 
     def complete(self) -> bool:
-        return not self.placeholders and not self.missing()
+        cells = len(_cells(self.chapter))
+        return self.cells == cells and not self.placeholders and not self.missing()
 
     def summary(self) -> str:
         left = self.placeholders
@@ -541,9 +549,8 @@ def read_prose(page: Page, chapter: str, wait: float = VALUES_WAIT) -> Reading:
         pass
     while True:
         result = page.evaluate(JS_SCROLL_AND_READ)
-        cells = len(_cells(chapter))
-        assert result["cells"] == cells, f"{chapter}: {result['cells']} cells shown, {cells} in it"
-        reading = Reading(chapter, {int(i): t for i, t in result["seen"].items()}, expected)
+        texts = {int(i): text for i, text in result["seen"].items()}
+        reading = Reading(chapter, texts, expected, result["cells"])
         if reading.complete() or time.monotonic() > deadline:
             return reading
         time.sleep(0.5)
@@ -552,12 +559,14 @@ def read_prose(page: Page, chapter: str, wait: float = VALUES_WAIT) -> Reading:
 def check_reading(reading: Reading, who: str) -> None:
     """Every value of the HTML page shown in its cell, no placeholder, no raw MyST."""
     where = f"{reading.chapter}, {who}"
-    assert not reading.unseen(), f"{where}: cells never shown while scrolling: {reading.unseen()}"
     left = reading.placeholders
     assert not left, (
         f"{where}: {sum(left.values())} values still read {PLACEHOLDER!r} after Run All, "
         f"in cells {sorted(left)} ({reading.summary()})"
     )
+    assert not reading.unseen(), f"{where}: cells never shown while scrolling: {reading.unseen()}"
+    cells = len(_cells(reading.chapter))
+    assert reading.cells == cells, f"{where}: {reading.cells} cells shown, {cells} in it"
     missing = reading.missing()
     assert not missing, f"{where}: cells lack these values of the HTML page: {missing}"
     raw = reading.raw()
@@ -846,6 +855,7 @@ class Visit:
 
     def read(self) -> Reading:
         assert self.page is not None
+        self._started = time.perf_counter()  # not the wait for the other front-end's run
         self.reading = read_prose(self.page, self.chapter)
         self._mark("read")
         return self.reading
