@@ -27,20 +27,24 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
-from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
-from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 
 from editions import lite
 from editions.book import ROOT, chapters
 from editions.live import PLACEHOLDER
 from helpers import widgets
 from tests.support import site
-from tests.support.prose import round_off_scale
+from tests.support.explorers import chapter_explorers
+from tests.support.jupyter_ui import frame, move, run_all_cells
+from tests.support.prose import built_prose_values, round_off_scale
 from tests.support.site import ensure_built, make_lite
 
 LITE = site.SITE / "lite"
 SCREENSHOTS = site.SCREENSHOTS / "lite"
 CHAPTERS = [p.name for p in chapters()]
+#: chapter stem -> the explorers it shows
+EXPLORER_CHAPTERS = chapter_explorers()
+#: The values of the HTML book's prose, read when the module loads.
+HTML_VALUES = built_prose_values(site.SITE / "book", CHAPTERS)
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
 # MyST source that must not survive rendering: roles, directive fences and their
@@ -433,7 +437,7 @@ def run_all(page: Page, chapter: str) -> None:
 
 def slide_once(page: Page, explorer_name: str) -> None:
     """Drag the first slider of the explorer; its image must be redrawn."""
-    explorer = getattr(widgets, EXPLORER_NAMES[explorer_name])()
+    explorer = widgets.EXPLORERS[explorer_name]()
     root = page.locator(f".nnfb-explorer-{explorer.name}")
     assert root.count() == 1, f"expected one {explorer.name} explorer, found {root.count()}"
     root.scroll_into_view_if_needed()
@@ -451,14 +455,6 @@ def slide_once(page: Page, explorer_name: str) -> None:
     after = frame(root)
     assert after.png != before.png, f"{explorer.name}: moving {spec.name} left the same image"
     root.screenshot(path=SCREENSHOTS / f"{explorer.name}-moved.png")
-
-
-#: explorer name -> its factory in helpers.widgets
-EXPLORER_NAMES = {
-    getattr(widgets, factory)().name: factory
-    for factories in EXPLORER_CHAPTERS.values()
-    for factory in factories
-}
 
 
 @pytest.mark.browser
@@ -531,9 +527,9 @@ def test_chapter_runs_in_the_browser_offline(chromium: Browser, lite_site: str, 
         if differ:
             print(f"lite {chapter}: values that differ from the HTML book: {differ}")
 
-        for factory in EXPLORER_CHAPTERS.get(chapter, []):
+        for name in EXPLORER_CHAPTERS.get(chapter.removesuffix(".ipynb"), []):
             start = time.perf_counter()
-            slide_once(lite_page, getattr(widgets, factory)().name)
+            slide_once(lite_page, name)
             timings["slider redraw"] = time.perf_counter() - start
     finally:
         context.close()

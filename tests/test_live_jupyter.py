@@ -34,10 +34,8 @@ missing.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import re
 import secrets
 import socket
 import subprocess
@@ -54,14 +52,22 @@ from typing import Any
 
 import json5
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from editions.book import BOOK, ROOT
+from editions.book import BOOK, ROOT, chapters
 from editions.kernels import NAME as PROVISIONER
 from editions.live import PLACEHOLDER, expressions
 from helpers import widgets
-from helpers.widgets import Choice, Explorer, Slider
+from helpers.widgets import Explorer
+from tests.support.explorers import chapter_explorers
+from tests.support.jupyter_ui import (
+    JS_RUN_STATE,
+    RUN_ALL_TIMEOUT,
+    click_run_all,
+    frame,
+    move,
+)
 from tests.support.notebooks import isolated_env
 from tests.support.prose import built_prose_values, raw_myst
 from tests.support.site import in_ci, launch
@@ -69,15 +75,10 @@ from tests.support.site import in_ci, launch
 BIN = Path(sys.executable).parent
 #: front-end -> its jupyter subcommand
 FRONTENDS = {"jupyterlab": "lab", "notebook7": "notebook"}
-#: Chapters whose sliders the design promises; the test covers any others it finds.
-PROMISED = {"02_activations.ipynb", "05_initialization.ipynb", "06_vanishing_exploding.ipynb"}
 START_TIMEOUT = 60.0  # s: server start, kernel start
-RUN_ALL_TIMEOUT = 300.0  # s: a whole chapter, run cell by cell in the browser
 REDRAW_TIMEOUT = 30.0  # s: one move of a control until the new frame is shown
 VALUES_WAIT = 10.0  # s: how long a reader waits, after scrolling, for values to appear
 VIEWPORT = {"width": 1280, "height": 900}
-PNG = b"\x89PNG\r\n\x1a\n"
-SHOW_CALL = re.compile(r"\b(\w+)\(\)\.show\(\)")
 
 #: The front-end defaults the book installs (requirements.txt installs ./jupyter-config
 #: into the environment's share/jupyter/lab/settings/overrides.d, which JupyterLab and
@@ -106,20 +107,6 @@ c.FileCheckpoints.checkpoint_dir = {checkpoints!r}
 c.LanguageServerManager.autodetect = False
 """
 
-#: Every code cell has run, or a traceback is shown. With ``skipFolded``, folded cells
-#: (whose prompt is hidden until they are unfolded) are left out.
-JS_RUN_STATE = """(skipFolded) => {
-  const errors = ['stderr', 'error'].map(t => `.jp-Notebook [data-mime-type$="jupyter.${t}"]`);
-  for (const out of document.querySelectorAll(errors.join(', '))) {
-    if (out.textContent.includes('Traceback (most recent call last)')) {
-      return 'error: ' + out.textContent.slice(0, 3000);
-    }
-  }
-  let cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-  if (skipFolded) cells = cells.filter(c => !c.querySelector('.jp-InputPlaceholder'));
-  const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || '');
-  return cells.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p)) ? 'done' : false;
-}"""
 #: The notebook's toolbar names a kernel (it reads "No Kernel" until the front-end has
 #: begun to start one).
 JS_KERNEL_NAMED = """() => {
@@ -171,15 +158,6 @@ JS_UNFOLD = """() => {
   folded.forEach(placeholder => placeholder.click());
   return folded.length;
 }"""
-JS_IMAGE = """async (root) => {
-  const img = root.querySelector('img.nnfb-image');
-  const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return {src: img.src, data: btoa(text)};
-}"""
 JS_REDRAWN = """([root, src, status]) => {
   const img = root.querySelector('img.nnfb-image');
   const shown = root.querySelector('.nnfb-status').textContent.trim();
@@ -187,19 +165,9 @@ JS_REDRAWN = """([root, src, status]) => {
 }"""
 
 
-def explorer_chapters() -> dict[str, list[str]]:
-    """Notebook name -> names of the helpers.widgets factories whose explorer it shows."""
-    found: dict[str, list[str]] = {}
-    for path in sorted(BOOK.glob("*.ipynb")):
-        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code":
-                found.setdefault(path.name, []).extend(SHOW_CALL.findall(source))
-    return {name: calls for name, calls in found.items() if calls}
-
-
-CHAPTERS = explorer_chapters()
-ALL_CHAPTERS = sorted(p.name for p in BOOK.glob("*.ipynb"))
+#: notebook name -> the explorers it shows (helpers.widgets.EXPLORERS names)
+CHAPTERS = {f"{stem}.ipynb": names for stem, names in chapter_explorers().items()}
+ALL_CHAPTERS = [p.name for p in chapters()]
 SITE_PAGES = ROOT / "_build" / "html" / "book"
 NEWS_QUESTION = "notified about official Jupyter news"
 JS_PROSE = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
@@ -645,33 +613,6 @@ def wait_for_kernel(server: Server, notebook: str) -> None:
     raise TimeoutError(f"no idle kernel for {notebook}: {server.api('GET', 'sessions')}")
 
 
-def click_run_all(page: Page) -> None:
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-
-def wait_until_run(
-    page: Page, state_js: str = JS_RUN_STATE, polling: int = 250, skip_folded: bool = False
-) -> None:
-    """Wait until ``state_js`` (a page function returning 'done', 'error: ...' or false,
-    given ``skip_folded``) says every code cell has run."""
-    try:
-        state = page.wait_for_function(
-            state_js, arg=skip_folded, timeout=RUN_ALL_TIMEOUT * 1000, polling=polling
-        )
-    except PlaywrightTimeout:
-        prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s; prompts: {prompts}")
-    assert state.json_value() == "done", state.json_value()
-
-
-def run_all_cells(page: Page, state_js: str = JS_RUN_STATE, polling: int = 250) -> None:
-    """Run > Run All Cells, and wait until ``state_js`` (a page function returning
-    'done', 'error: ...' or false) says every code cell has run."""
-    click_run_all(page)
-    wait_until_run(page, state_js, polling)
-
-
 def unfold_solutions(page: Page, chapter: str) -> None:
     """Each solution cell starts folded; unfold them as a reader would, with a click
     on each (dispatched to all at once)."""
@@ -687,48 +628,9 @@ def unfold_solutions(page: Page, chapter: str) -> None:
     )
 
 
-@dataclass
-class Frame:
-    """The explorer's image as the browser shows it."""
-
-    src: str
-    png: bytes
-
-
-def frame(root: Locator) -> Frame:
-    """The bytes of the image the explorer ``root`` shows now, fetched by the page."""
-    shown = root.evaluate(JS_IMAGE)
-    png = base64.b64decode(shown["data"])
-    assert png.startswith(PNG), f"the explorer's image is not a PNG: {png[:16]!r}"
-    return Frame(shown["src"], png)
-
-
 def status_text(explorer: Explorer, params: dict[str, Any]) -> str:
     """What the callback writes into the status label for ``params``."""
     return ", ".join(f"{c.label or c.name} = {c.show(params[c.name])}" for c in explorer.controls)
-
-
-def move(page: Page, control: Locator, spec: Slider | Choice, value: Any) -> Any:
-    """Move one control away from ``value`` as a reader would; return its new value."""
-    if isinstance(spec, Choice):
-        options = list(spec.options)
-        new = options[(options.index(value) + 1) % len(options)]
-        control.locator("select").select_option(new)
-        return new
-    # Drag the slider's handle by a third of the track, towards its far side.
-    handle = control.locator(".noUi-handle")
-    handle.scroll_into_view_if_needed()
-    knob, track = handle.bounding_box(), control.locator(".noUi-base").bounding_box()
-    assert knob and track, "the slider is not displayed"
-    x, y = knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2
-    dx = track["width"] / 3 * (1 if x < track["x"] + track["width"] / 2 else -1)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + dx, y, steps=8)
-    page.mouse.up()
-    new = float(control.locator(".widget-readout").inner_text())
-    assert spec.show(new) != spec.show(value), f"dragging {spec.name} left it at {value}"
-    return new
 
 
 def check_explorer(page: Page, explorer: Explorer) -> list[float]:
@@ -862,8 +764,8 @@ class Visit:
 
     def move_controls(self) -> None:
         assert self.page is not None
-        for factory in CHAPTERS.get(self.chapter, []):
-            explorer: Explorer = getattr(widgets, factory)()
+        for name in CHAPTERS.get(self.chapter, []):
+            explorer: Explorer = widgets.EXPLORERS[name]()
             redraws = check_explorer(self.page, explorer)
             self.timings[f"slowest {explorer.name} redraw"] = max(redraws)
 
@@ -888,16 +790,6 @@ def wait_for_runs(visits: list[Visit]) -> None:
 
 
 # --- the tests ------------------------------------------------------------------------
-
-
-def test_the_chapters_with_sliders_show_their_explorers():
-    """The chapters the design promises sliders in call an explorer's ``.show()``."""
-    assert PROMISED <= set(CHAPTERS), f"explorers found only in {sorted(CHAPTERS)}"
-    for chapter, factories in CHAPTERS.items():
-        for factory in factories:
-            make = getattr(widgets, factory, None)
-            assert callable(make), f"{chapter} shows {factory}(), missing from helpers.widgets"
-            assert isinstance(make(), Explorer), f"{factory}() does not build an Explorer"
 
 
 def test_every_chapter_is_read_by_both_readers_and_in_both_front_ends():
