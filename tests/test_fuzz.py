@@ -52,7 +52,7 @@ from tests.fuzz import (
     true,
 )
 from tests.fuzz.activations import activation_entries
-from tests.fuzz.basics import autodiff_entries, data_entries, init_entries
+from tests.fuzz.basics import autodiff_entries, data_entries, init_entries, mnist1d_entries
 from tests.fuzz.figures import drawing_entries, exercises_entries, plots_entries
 from tests.fuzz.layers import (
     layer_bookkeeping_entries,
@@ -91,6 +91,7 @@ def catalogue() -> list[Entry]:
         gradcheck_entries,
         probes_entries,
         data_entries,
+        mnist1d_entries,
         init_entries,
         autodiff_entries,
         exercises_entries,
