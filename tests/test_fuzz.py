@@ -60,7 +60,12 @@ from tests.fuzz.layers import (
     layer_pass_entries,
     norm_index_entries,
 )
-from tests.fuzz.toolkit import experiments_entries, gradcheck_entries, probes_entries
+from tests.fuzz.toolkit import (
+    experiments_entries,
+    gradcheck_entries,
+    probes_entries,
+    replicas_entries,
+)
 from tests.fuzz.training import (
     clipping_entries,
     loss_entries,
@@ -88,6 +93,7 @@ def catalogue() -> list[Entry]:
         regularization_entries,
         optim_entries,
         experiments_entries,
+        replicas_entries,
         gradcheck_entries,
         probes_entries,
         data_entries,
