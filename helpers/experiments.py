@@ -641,8 +641,9 @@ class Replicas:
 
     loss: (S, steps + 1), the MSE loss before each step and, last, after the final
         step. A replica that diverged keeps the loss that stopped it, then NaN.
-    diverged: (S,) whether the replica's loss reached ``stop_above``; its weights stay
-        as they were at that step.
+    diverged: (S,) whether the replica stopped: its loss reached ``stop_above``, or its
+        gradients or new weights left float64's range (where train refuses the
+        step); its weights stay as they were at that step.
     negative: per hidden layer l, (S, steps + 1, M_l): whether unit j's
         pre-activation was <= 0 on every training input, before each step and after
         the last (for ReLU: the unit is dead).
@@ -749,7 +750,8 @@ def train_replicas(
 
     activation: a name in helpers.activations, with ``act_params`` (``{"alpha": 0.01}``).
     lr: one learning rate, or one per replica, (S,).
-    stop_above: a replica whose loss is not below this stops there (diverged).
+    stop_above: a replica whose loss is not below this stops there (diverged), as does
+        one whose step would leave float64's range.
     """
     X, y, widths, rates, act_params = _replica_arguments(
         widths, activation, X, y, lr, steps, rngs, stop_above, act_params
