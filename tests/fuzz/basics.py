@@ -254,7 +254,9 @@ def _balanced(split: Any) -> None:
 
 def mnist1d_entries() -> Iterator[Entry]:
     scale = Real(0.4, low=0.0, high=2.0, high_open=True)
-    nonnegative = {name: Real(value, low=0.0) for name, value in SIGNAL_DEFAULTS.items()}
+    nonnegative = {
+        name: Real(SIGNAL_DEFAULTS[name], low=0.0) for name in ("corr_noise", "iid_noise", "shear")
+    }
     yield Entry(
         "data.mnist1d_signals",
         data.mnist1d_signals,
@@ -279,12 +281,12 @@ def mnist1d_entries() -> Iterator[Entry]:
         ),
         {
             "rng": Rng(),
-            "n_train": Int(20),
-            "n_val": Int(10),
-            "n_test": Int(10),
+            "n_train": Int(10),
+            "n_val": Int(5),
+            "n_test": Int(5),
+            # the arguments whose extremes reach the standardisation
             "corr_noise": nonnegative["corr_noise"],
             "shear": nonnegative["shear"],
-            "length": Int(40),
         },
         lambda rng, **kw: _split_exact(rng, **kw),
         _same_split,
@@ -319,7 +321,7 @@ def mnist1d_scenarios(rng: np.random.Generator) -> list[Case]:
     seed = int(rng.integers(2**32))
 
     def small(**kw: Any) -> Any:
-        sizes = {"n_train": 20, "n_val": 10, "n_test": 10}
+        sizes = {"n_train": 10, "n_val": 5, "n_test": 5}
         return data.mnist1d(np.random.default_rng(seed), **{**sizes, **kw})
 
     def changed_then_again() -> bool:
