@@ -130,8 +130,10 @@ def _normalize(
 
 def _mean(x: Array, axes: tuple[int, ...], centre: bool) -> Array:
     """The mean over ``axes`` (keepdims), or zeros of that shape when not centring."""
-    mean = x.mean(axis=axes, keepdims=True)
-    return mean if centre else np.zeros_like(mean)
+    if centre:
+        return x.mean(axis=axes, keepdims=True)
+    averaged = {a % x.ndim for a in axes}
+    return np.zeros([1 if a in averaged else n for a, n in enumerate(x.shape)])
 
 
 def _check_axes(axes: object, ndim: int) -> tuple[int, ...]:
