@@ -67,6 +67,7 @@ from tests.fuzz.training import (
     norm_entries,
     optim_entries,
     regularization_entries,
+    schedule_entries,
 )
 
 matplotlib.use("Agg")
@@ -87,6 +88,7 @@ def catalogue() -> list[Entry]:
         clipping_entries,
         regularization_entries,
         optim_entries,
+        schedule_entries,
         experiments_entries,
         gradcheck_entries,
         probes_entries,
