@@ -456,7 +456,11 @@ def optim_entries() -> Iterator[Entry]:
 
     cases = (
         ("SGD", optim.SGD, {}),
-        ("Momentum", optim.Momentum, {"mu": Real(0.9, low=0.0, high=1.0, high_open=True)}),
+        (
+            "Momentum",
+            optim.Momentum,
+            {"mu": Real(0.9, low=0.0, high=1.0, high_open=True), "nesterov": Flag(False)},
+        ),
         (
             "Adam",
             optim.Adam,
