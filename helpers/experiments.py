@@ -700,7 +700,7 @@ def descend(
 
     This is :func:`train`'s step for a loss written as a formula, with no model and no
     data set (a quadratic, a fit of one weight): step t takes g = grad(w) and calls
-    ``optimizer.step({"w": w}, {"w": g}, lr * schedule(t))``. Every optimiser of
+    ``optimizer.step({"W": w}, {"W": g}, lr * schedule(t))``. Every optimiser of
     :mod:`helpers.optim` acts entry by entry, so w0 may hold many independent runs,
     one per row, whose gradients grad computes at once.
 
@@ -711,7 +711,8 @@ def descend(
     lr: the learning rate (the peak rate with a schedule), > 0.
     steps: the number of updates, >= 0.
     optimizer: an optimiser of :mod:`helpers.optim`, new for this path; None is
-        gradient descent, ``optim.SGD()``.
+        gradient descent, ``optim.SGD()``. Its weight decay, if any, applies to w, as
+        to a weight matrix.
     schedule: as for :func:`train`; it must cover ``steps``.
     returns path: (steps + 1, *w0.shape), w before each update and, last, after the
         final one. A path that diverges (a gradient or an update beyond float64) is
@@ -740,7 +741,7 @@ def descend(
                 raise NonFiniteError("grad(w0) must be finite; it holds NaN or inf")
             break
         try:
-            optimizer.step({"w": w}, {"w": g}, _rate(lr, schedule, t))
+            optimizer.step({"W": w}, {"W": g}, _rate(lr, schedule, t))
         except NonFiniteError:
             break  # the update overflowed: the path diverged
         path[t + 1] = w

@@ -779,6 +779,21 @@ def test_descend_momentum_is_the_heavy_ball():
         np.testing.assert_allclose(path[k + 1], w, rtol=1e-12, atol=1e-15)
 
 
+def test_descend_applies_an_optimisers_decoupled_decay():
+    """With a zero gradient, AdamW and SGD(weight_decay) only shrink w by
+    1 - lr weight_decay per step; Adam with no decay leaves it alone."""
+
+    def zero(w):
+        return np.zeros_like(w)
+
+    w0 = np.array([[1.0, -2.0], [0.5, 3.0]])
+    for optimizer in (optim.AdamW(weight_decay=0.1), optim.SGD(weight_decay=0.1)):
+        path = experiments.descend(zero, w0, lr=0.5, steps=7, optimizer=optimizer)
+        np.testing.assert_allclose(path[-1], w0 * 0.95**7, rtol=1e-12)
+    path = experiments.descend(zero, w0, lr=0.5, steps=7, optimizer=optim.Adam())
+    np.testing.assert_array_equal(path[-1], w0)
+
+
 def test_a_diverging_path_turns_nan_without_a_warning():
     c = np.array([1.0])
     path = experiments.descend(quadratic_grad(c), np.ones(1), lr=3.0, steps=2000)
