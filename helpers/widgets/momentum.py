@@ -1,8 +1,9 @@
 """Chapter 5's explorer: gradient descent with momentum on a badly conditioned quadratic.
 
-The loss is L(e) = (e_1^2 + e_2^2 / Q) / 2 in terms of the error e = w - w*: its
-curvatures are 1 along e_1 and 1/Q along e_2, with condition number Q = 100. The
-controls are the learning rate (in units of 1 / kappa_max = 1) and the momentum beta of
+The loss is L(e) = (e_1^2 + e_2^2 / kappa) / 2 in terms of the error e = w - w*: its
+curvatures (the Hessian's eigenvalues) are 1 along e_1 and 1/kappa along e_2, with
+condition number kappa = 100. The controls are the learning rate (in units of
+1 / lambda_max = 1) and the momentum beta of
 :class:`helpers.optim.Momentum`. The left panel shows the first steps on the loss's
 contours; the right one the distance |e| to the minimum per step, on a log scale.
 Momentum is stable for lr < 2 (1 + beta) (beta = 0 is gradient descent, stable for
