@@ -591,7 +591,7 @@ def test_hidden_outputs_beyond_float64_are_refused_by_name():
         (dict(steps=2.5), TypeError, "steps"),
         (dict(stop_above="big"), TypeError, "stop_above"),
         (dict(stop_above=float("nan")), ValueError, "stop_above"),
-        (dict(init="orthogonal"), ValueError, "orthogonal"),
+        (dict(init="lecun_normal"), ValueError, "lecun_normal"),
     ],
 )
 def test_train_replicas_refuses_bad_arguments_by_name(kwargs, error, match):
