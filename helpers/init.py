@@ -15,6 +15,11 @@ xavier (Glorot)     gain * sqrt(2 / (fan_in + fan_out))          gain * sqrt(6 /
 he (Kaiming)        gain * sqrt(1 / fan_in), gain = sqrt(2)      gain * sqrt(3 / fan_in)
 ==================  ===========================================  =========================
 
+``orthogonal`` (Saxe et al. 2014) is not a distribution of independent entries: it
+draws a random matrix whose singular values all equal ``gain``. For n_in <= n_out its
+rows are orthonormal (times gain), so ||x @ W|| = gain * ||x|| for every x; for
+n_in > n_out its columns are, and W projects onto n_out directions.
+
 A uniform distribution on [-r, r] has standard deviation r / sqrt(3), so each uniform
 row has the same spread as the normal row beside it.
 
@@ -107,6 +112,25 @@ def he_uniform(
     return uniform(n_in, n_out, rng, _gain(gain) * math.sqrt(3.0 / n_in))
 
 
+def orthogonal(n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.0) -> Array:
+    """gain times a random (semi-)orthogonal matrix, shape (n_in, n_out).
+
+    Every singular value of W equals gain: W @ W.T = gain^2 I when n_in <= n_out (rows
+    orthonormal), W.T @ W = gain^2 I when n_in >= n_out (columns orthonormal). The
+    directions are uniform (Haar): the QR factors of a Gaussian matrix, with the signs
+    of R's diagonal moved into Q.
+    """
+    n_in, n_out = _fans(n_in, n_out)
+    g = _gain(gain)
+    A = check_rng(rng).standard_normal((max(n_in, n_out), min(n_in, n_out)))
+    Q, R = np.linalg.qr(A)  # Q: (max, min), orthonormal columns
+    Q *= np.where(np.diag(R) < 0, -1.0, 1.0)  # a unique, uniformly distributed Q
+    W = Q if n_in >= n_out else Q.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = g * W
+    return check_result(np.ascontiguousarray(W), "the weights", "gain")
+
+
 def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Array:
     """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
     n_in, n_out = _fans(n_in, n_out)
@@ -159,6 +183,7 @@ SCHEMES: Mapping[str, Scheme] = MappingProxyType(
         "xavier_uniform": xavier_uniform,
         "he_normal": he_normal,
         "he_uniform": he_uniform,
+        "orthogonal": orthogonal,
         "zeros": zeros,
         "constant": constant,
     }

@@ -75,6 +75,7 @@ def test_the_registry_names_every_scheme_by_its_function():
         "xavier_uniform",
         "he_normal",
         "he_uniform",
+        "orthogonal",
         "zeros",
         "constant",
     ]
@@ -144,3 +145,56 @@ def test_the_schemes_are_read_only_and_a_junk_rng_is_refused():
 def test_gain_for_a_huge_slope_has_no_square_to_overflow():
     assert init.gain("leaky_relu", 1e200) == pytest.approx(np.sqrt(2) * 1e-200, rel=1e-15)
     assert init.gain("leaky_relu", 0.5) == np.sqrt(2.0 / (1.0 + 0.25))
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    n_in=st.integers(1, 60),
+    n_out=st.integers(1, 60),
+    gain=st.sampled_from([1.0, 5.0 / 3.0, math.sqrt(2.0), 1e-3, 1e3]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_orthogonal_has_every_singular_value_equal_to_the_gain(n_in, n_out, gain, seed):
+    W = init.orthogonal(n_in, n_out, np.random.default_rng(seed), gain=gain)
+    assert W.shape == (n_in, n_out) and W.dtype == np.float64
+    singular = np.linalg.svd(W, compute_uv=False)
+    assert len(singular) == min(n_in, n_out)
+    np.testing.assert_allclose(singular, gain, rtol=1e-12)
+    small = min(n_in, n_out)
+    gram = W @ W.T if n_in <= n_out else W.T @ W  # the orthonormal side
+    np.testing.assert_allclose(gram, gain**2 * np.eye(small), atol=1e-12 * gain**2)
+
+
+def test_orthogonal_keeps_every_norm_when_it_does_not_narrow(rng):
+    x = rng.standard_normal((50, 30))
+    for n_out, gain in ((30, 1.0), (45, 2.0)):
+        W = init.orthogonal(30, n_out, rng, gain=gain)
+        ratio = np.linalg.norm(x @ W, axis=1) / np.linalg.norm(x, axis=1)
+        np.testing.assert_allclose(ratio, gain, rtol=1e-12)
+    W = init.orthogonal(30, 10, rng)  # narrowing: a projection, norms shrink
+    assert np.all(np.linalg.norm(x @ W, axis=1) < np.linalg.norm(x, axis=1))
+
+
+def test_orthogonal_directions_are_random_and_unbiased(rng):
+    # Haar-distributed: each entry of a square Q has mean 0 and variance 1 / n
+    draws = np.array([init.orthogonal(8, 8, rng) for _ in range(2000)])
+    assert np.abs(draws.mean(axis=0)).max() < 5 * math.sqrt(1 / 8 / 2000)
+    assert abs(draws.var() * 8 - 1) < 0.02
+    # R's diagonal signs moved into Q: without that the diagonal would lean positive
+    assert abs(draws[:, 0, 0].mean()) < 5 * math.sqrt(1 / 8 / 2000)
+    same = init.orthogonal(5, 7, np.random.default_rng(3))
+    assert np.array_equal(same, init.orthogonal(5, 7, np.random.default_rng(3)))
+
+
+def test_orthogonal_refuses_bad_arguments(rng):
+    with pytest.raises(ValueError, match="gain"):
+        init.orthogonal(3, 3, rng, gain=0.0)
+    with pytest.raises(ValueError, match="gain"):
+        init.orthogonal(3, 3, rng, gain=-1.0)
+    with pytest.raises(ValueError, match="gain"):
+        init.orthogonal(3, 3, rng, gain=1e308 * 10)  # inf
+    with pytest.raises(TypeError, match="rng"):
+        init.orthogonal(3, 3, None)
+    with pytest.raises(TypeError, match="n_out"):
+        init.orthogonal(3, 2.0, rng)
+    assert init.get("orthogonal") is init.orthogonal

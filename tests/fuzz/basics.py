@@ -419,6 +419,13 @@ class Padding(Slot):
         yield Variant("no padding", "range", (0, 0), "result")
 
 
+def _singular_values_close(W: np.ndarray, expected: np.ndarray) -> None:
+    """W's singular values against expected, W first scaled to a largest entry of 1 so
+    that the SVD neither overflows (gain 1e308) nor loses digits (gain 1e-308)."""
+    top = np.abs(W).max()
+    assert_close(np.linalg.svd(W / top, compute_uv=False) * top, expected, rtol=1e-9)
+
+
 def init_entries() -> Iterator[Entry]:
     def shape_check(n_in: int = 3, n_out: int = 2) -> Callable[[np.ndarray], None]:
         def check(W: np.ndarray) -> None:
@@ -449,6 +456,13 @@ def init_entries() -> Iterator[Entry]:
             {**fans, "rng": Rng(), "gain": Real(1.0, low=0.0, low_open=True)},
             check=shape_check(),
         )
+    yield Entry(
+        "init.orthogonal",
+        init.orthogonal,
+        {**fans, "rng": Rng(), "gain": Real(1.0, low=0.0, low_open=True)},
+        lambda n_in, n_out, rng, gain: np.full(min(n_in, n_out), gain),
+        _singular_values_close,
+    )
     yield Entry(
         "init.zeros", init.zeros, {**fans}, check=lambda W: equal(W.tolist(), [[0.0] * 2] * 3)
     )
