@@ -8,6 +8,10 @@ Every activation in :data:`ACTIVATIONS` is an :class:`Activation` with
   learned (the negative slope ``alpha`` of leaky ReLU, PReLU and ELU);
 - ``defaults``: the parameters and their usual values (read-only).
 
+SELU's two constants are fixed, not parameters: :data:`SELU_ALPHA` and
+:data:`SELU_LAMBDA` (Klambauer et al. 2017) are the values for which a layer with
+standard normal pre-activations has outputs of mean 0 and variance 1.
+
 They follow IEEE arithmetic, as numpy's own functions do: NaN in gives NaN out (for
 the derivatives too), +-inf give the function's limits there (gelu(-inf) = 0,
 silu'(+inf) = 1, ...), and nothing warns, however large ``x`` is: exponentials are
@@ -16,7 +20,7 @@ bound and one that decays to zero exponentially is written with its limit, 0 (se
 :func:`_mul`). The parameters themselves (``alpha``, ``lower``, ``upper``) must be
 finite.
 
-At exactly x = 0 the kinked functions (ReLU and its leaky relatives) use the left
+At exactly x = 0 the kinked functions (ReLU and its leaky relatives, SELU) use the left
 derivative, 0 for ReLU, as common frameworks do. The choice almost never matters: a
 float pre-activation is exactly zero with probability close to zero.
 
@@ -258,6 +262,20 @@ def _check_nonnegative_alpha(params: dict[str, Any]) -> None:
         raise ValueError(f"alpha must be >= 0, got {params['alpha']}")
 
 
+#: SELU's alpha and lambda (Klambauer et al. 2017, to the digits they give): with them,
+#: E[selu(z)] = 0 and E[selu(z)^2] = 1 for z ~ N(0, 1).
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
+
+
+def _selu(x: Array) -> Array:
+    return SELU_LAMBDA * _elu(x, SELU_ALPHA)
+
+
+def _selu_grad(x: Array) -> Array:
+    return SELU_LAMBDA * _elu_grad(x, SELU_ALPHA)
+
+
 def _gelu(x: Array) -> Array:
     return _mul(x, _normal_cdf(x))
 
@@ -325,12 +343,14 @@ ACTIVATIONS: Mapping[str, Activation] = _Registry(
             {"alpha": _elu_dalpha},
             _check=_check_nonnegative_alpha,
         ),
+        Activation("selu", lambda x: _selu(x), lambda x: _selu_grad(x)),
         Activation("gelu", lambda x: _gelu(x), lambda x: _gelu_grad(x)),
         Activation("silu", lambda x: _silu(x), lambda x: _silu_grad(x)),
         Activation("softplus", lambda x: _softplus(x), lambda x: _sigmoid(x)),
     ]
 )
-"""Every activation, by name: sigmoid tanh relu leaky_relu prelu rrelu elu gelu silu softplus."""
+"""Every activation, by name: sigmoid tanh relu leaky_relu prelu rrelu elu selu gelu silu
+softplus."""
 
 
 def get(name: str) -> Activation:

@@ -13,6 +13,8 @@ from hypothesis.extra.numpy import array_shapes, arrays
 from helpers import gradcheck
 from helpers.activations import (
     ACTIVATIONS,
+    SELU_ALPHA,
+    SELU_LAMBDA,
     get,
     log_softmax,
     logsumexp,
@@ -21,15 +23,15 @@ from helpers.activations import (
 )
 
 NAMES = list(ACTIVATIONS)
-KINKED = {"relu", "leaky_relu", "prelu", "rrelu", "elu"}
+KINKED = {"relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"}
 
 finite = st.floats(-6, 6, allow_nan=False, allow_infinity=False)
 
 
-def test_registry_holds_the_ten_activations():
+def test_registry_holds_the_eleven_activations():
     assert NAMES == [
         "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-        "rrelu", "elu", "gelu", "silu", "softplus",
+        "rrelu", "elu", "selu", "gelu", "silu", "softplus",
     ]  # fmt: skip
     for name, act in ACTIVATIONS.items():
         assert act.name == name and repr(act).startswith(f"Activation({name!r}")
@@ -84,6 +86,42 @@ def test_known_values():
     )
     np.testing.assert_allclose(ACTIVATIONS["gelu"].fn(np.array(1.0)), 0.8413447460685429)
     np.testing.assert_allclose(ACTIVATIONS["softplus"].fn(np.array(0.0)), np.log(2))
+
+
+def test_selu_is_a_scaled_elu_with_the_papers_constants():
+    # Klambauer et al. (2017) give alpha = 1.6733 and lambda = 1.0507
+    assert round(SELU_ALPHA, 4) == 1.6733 and round(SELU_LAMBDA, 4) == 1.0507
+    x = np.linspace(-5, 5, 101)
+    elu = ACTIVATIONS["elu"]
+    np.testing.assert_allclose(
+        ACTIVATIONS["selu"].fn(x), SELU_LAMBDA * elu.fn(x, alpha=SELU_ALPHA), rtol=1e-15
+    )
+    # the left derivative at the kink, as for the rest of the ReLU family
+    assert ACTIVATIONS["selu"].grad(np.array(0.0)) == SELU_LAMBDA * SELU_ALPHA
+    assert ACTIVATIONS["selu"].grad(np.array(1e-300)) == SELU_LAMBDA
+    assert dict(ACTIVATIONS["selu"].defaults) == {}
+
+
+def test_selu_keeps_mean_zero_and_variance_one():
+    """The fixed point: for z ~ N(0, 1), E[selu(z)] = 0 and E[selu(z)^2] = 1, by
+    Gauss-Legendre quadrature on [-40, 0] and [0, 40] (selu is smooth on either side
+    of its kink at 0, so each side is integrated on its own; beyond 40 the normal
+    density is below 1e-340)."""
+    nodes, weights = np.polynomial.legendre.leggauss(200)
+    moments = []
+    for power in (1, 2):
+        total = 0.0
+        for lo, hi in ((-40.0, 0.0), (0.0, 40.0)):  # the kink at 0 is an endpoint
+            z = (hi - lo) / 2 * nodes + (hi + lo) / 2
+            density = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+            total += (hi - lo) / 2 * np.sum(weights * density * ACTIVATIONS["selu"].fn(z) ** power)
+        moments.append(total)
+    assert abs(moments[0]) < 1e-14 and abs(moments[1] - 1) < 1e-14, moments
+
+
+def test_selu_refuses_parameters():
+    with pytest.raises(ValueError, match="its parameters are: none"):
+        ACTIVATIONS["selu"].fn(np.ones(2), alpha=1.0)
 
 
 def test_rrelu_training_slopes_average_to_eval_slope(rng):
@@ -160,6 +198,7 @@ def test_gelu_is_accurate_in_the_left_tail():
         ("sigmoid", (0.0, 1.0), (0.0, 0.0)),
         ("softplus", (0.0, np.inf), (0.0, 1.0)),
         ("elu", (-1.0, np.inf), (0.0, 1.0)),
+        ("selu", (-SELU_LAMBDA * SELU_ALPHA, np.inf), (0.0, SELU_LAMBDA)),
     ],
 )
 def test_limits_at_infinity(name, fn_limits, grad_limits):

@@ -56,6 +56,20 @@ def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(((a == 0) & np.isinf(b)) | ((b == 0) & np.isinf(a)), 0, out)
 
 
+# SELU's constants from Klambauer et al.'s digits, in long double
+_SELU_ALPHA = L("1.6732632423543772848170429916717")
+_SELU_LAMBDA = L("1.0507009873554804934193349852946")
+
+
+def _selu(x: np.ndarray) -> np.ndarray:
+    return _SELU_LAMBDA * np.where(long(x) > 0, x, _product(_SELU_ALPHA, np.expm1(long(x))))
+
+
+def _selu_grad(x: np.ndarray) -> np.ndarray:
+    slope = _product(_SELU_ALPHA, np.exp(long(x)))
+    return _SELU_LAMBDA * np.where(long(x) > 0, L(1), slope)
+
+
 ORACLE_FN: dict[str, Callable[..., np.ndarray]] = {
     "sigmoid": lambda x: _sigmoid(x),
     "tanh": lambda x: np.tanh(long(x)),
@@ -66,6 +80,7 @@ ORACLE_FN: dict[str, Callable[..., np.ndarray]] = {
         long(x) > 0, x, _product((lower + upper) / 2, x)
     ),
     "elu": lambda x, alpha=1.0: np.where(long(x) > 0, x, _product(alpha, np.expm1(long(x)))),
+    "selu": _selu,
     "gelu": lambda x: _product(x, _phi(x)),
     "silu": lambda x: _product(x, _sigmoid(x)),
     "softplus": lambda x: np.logaddexp(L(0), long(x)),
@@ -79,6 +94,7 @@ ORACLE_GRAD: dict[str, Callable[..., np.ndarray]] = {
     "prelu": lambda x, alpha=0.25: np.where(long(x) > 0, L(1), alpha),
     "rrelu": lambda x, lower=1 / 8, upper=1 / 3: np.where(long(x) > 0, L(1), (lower + upper) / 2),
     "elu": lambda x, alpha=1.0: np.where(long(x) > 0, L(1), _product(alpha, np.exp(long(x)))),
+    "selu": _selu_grad,
     "gelu": lambda x: _phi(x) + _product(x, np.exp(-(long(x) ** 2) / 2) / np.sqrt(2 * L(np.pi))),
     "silu": lambda x: _sigmoid(x) + _product(x, _sigmoid(x) * (1 - _sigmoid(x))),
     "softplus": lambda x: _sigmoid(x),
