@@ -73,6 +73,18 @@ def code_sources(notebook: dict[str, Any]) -> list[str]:
     return [source(c) for c in notebook["cells"] if c["cell_type"] == "code"]
 
 
+def title(path: Path) -> str:
+    """A chapter's or page's title: the first level-1 heading of its first Markdown."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(source(c) for c in read(path)["cells"] if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    found = re.search(r"^# (.+?)\s*$", text, flags=re.M)
+    if not found:
+        raise ValueError(f"{path.name} has no level-1 heading")
+    return found.group(1)
+
+
 def dumps(notebook: dict[str, Any], sort_keys: bool = False) -> str:
     """Notebook JSON as Jupyter writes it: one-space indent, UTF-8 kept, a final newline."""
     return json.dumps(notebook, indent=1, sort_keys=sort_keys, ensure_ascii=False) + "\n"

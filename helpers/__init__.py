@@ -14,6 +14,7 @@ One idea per module; see each module's docstring for its contract:
 - :mod:`helpers.network_drawing`: networks drawn as units and weights, labelled;
 - :mod:`helpers.experiments`: the experiment toolkit: build, train, profile;
 - :mod:`helpers.optim`: optimisers (SGD, momentum, Adam, AdamW) behind one interface;
+- :mod:`helpers.schedules`: learning-rate schedules (step decay, cosine, warm-up);
 - :mod:`helpers.clipping`: gradient clipping by value and by norm;
 - :mod:`helpers.regularization`: L1 and L2 penalties and their gradients;
 - :mod:`helpers.data`: toy data sets and MNIST-1D, generated locally;
@@ -54,6 +55,7 @@ __all__ = [
     "plots",
     "probes",
     "regularization",
+    "schedules",
     "widgets",
 ]
 __version__ = "0.1.0"

@@ -7,7 +7,9 @@ of each:
 - :func:`train` runs every training loop of the book (chapter 1 writes its loop out,
   because there the loop is the lesson); :func:`train_replicas` runs its full-batch
   step on many independent networks at once, for the statistics over many draws, and
-  a test checks it against :func:`train` replica by replica;
+  a test checks it against :func:`train` replica by replica; :func:`descend` runs the
+  same optimisers and schedules on a loss given by its gradient alone (a quadratic),
+  many runs at once;
 - :func:`gradient_profile` and :func:`activation_profile` summarise one forward and
   backward pass per layer.
 
@@ -25,6 +27,8 @@ One step of :func:`train`, in this order:
 7. call ``after_backward(model, step)``: the gradient is final, the weights are not
    yet changed;
 8. shrink the weights by ``weight_decay`` (decoupled decay: w <- (1 - lr * decay) w);
+   here and below ``lr`` is the step's rate, ``lr * schedule(step)`` with a
+   ``schedule`` (:mod:`helpers.schedules`), recorded in ``History.lr``;
 9. the optimiser's step (:mod:`helpers.optim`): p <- p - lr * direction, where the
    direction is the gradient itself for gradient descent (the default,
    ``optim.SGD()``), a velocity for ``optim.Momentum``, Adam's normalised moments for
@@ -53,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from . import clipping, layers, losses, optim, probes
+from . import clipping, layers, losses, optim, probes, schedules
 from . import init as init_schemes
 from ._checks import (
     ArgumentTypeError,
@@ -197,6 +201,8 @@ class History:
     step_loss[s]: the loss of step s's batch, in train mode, before its update
         (the last entry is the one that stopped training, if ``diverged``).
     grad_norm[s]: the global norm of step s's data gradient, before clipping.
+    lr[s]: the learning rate of step s's update, lr * schedule(s) (lr without a
+        schedule); absent for a step that stopped before its update.
     train_loss[e], val_loss[e]: with ``epochs``, the data loss (no penalty) after e
         epochs, in eval mode; index 0 is the untrained model. val_loss is empty
         without a validation set.
@@ -209,6 +215,7 @@ class History:
 
     step_loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     best_epoch: int | None = None
@@ -273,6 +280,7 @@ class _Setup:
     clip: tuple[ClipFn, float] | None
     penalty: Penalty | None
     optimizer: optim.Optimizer
+    schedule: schedules.Schedule | None
     weight_decay: float
     stop_above: float | None
     after_backward: Hook | None
@@ -320,6 +328,7 @@ def _check_train_arguments(
     clip: Any,
     penalty: Any,
     optimizer: Any,
+    schedule: Any,
     weight_decay: Any,
     stop_above: Any,
     after_backward: Any,
@@ -358,6 +367,8 @@ def _check_train_arguments(
             "optimizer must be None or an optimiser of helpers.optim (SGD, Momentum, "
             f"Adam, AdamW), got {type(optimizer).__name__}"
         )
+    planned = _planned_steps(len(X), epochs, steps, batch_size)
+    schedule = optional(_schedule, schedule, planned)
     weight_decay = as_nonnegative(weight_decay, "weight_decay")
     if weight_decay * lr >= 1:
         raise ValueError(
@@ -391,11 +402,48 @@ def _check_train_arguments(
         clip,
         penalty,
         optimizer,
+        schedule,
         weight_decay,
         stop_above,
         after_backward,
         after_step,
     )
+
+
+def _planned_steps(n: int, epochs: int | None, steps: int | None, batch_size: int) -> int:
+    """The steps a run takes unless it stops early: ``steps``, or every epoch's batches."""
+    if steps is not None:
+        return steps
+    return (epochs or 0) * -(-n // batch_size)
+
+
+def _schedule(schedule: Any, planned: int) -> schedules.Schedule:
+    """A schedule (any function step -> factor) that covers the run's planned steps."""
+    schedule = as_callable(schedule, "schedule", "a schedule such as schedules.Cosine(1000)")
+    total = getattr(schedule, "total_steps", None)
+    if total is not None and planned > total:
+        raise ValueError(
+            f"schedule {schedule!r} covers {total} steps, but the run takes {planned}; "
+            "give it the run's number of steps"
+        )
+    return schedule
+
+
+def _rate(lr: float, schedule: schedules.Schedule | None, step: int) -> float:
+    """lr * schedule(step), the factor checked: a positive finite number."""
+    if schedule is None:
+        return lr
+    factor = schedule(step)
+    if (
+        isinstance(factor, bool)
+        or not isinstance(factor, int | float | np.integer | np.floating)
+        or not (np.isfinite(factor) and factor > 0)
+    ):
+        raise ValueError(
+            f"schedule must give a positive finite factor at every step; {schedule!r} gave "
+            f"{factor!r} at step {step}"
+        )
+    return lr * float(factor)
 
 
 def _samples(X: object, name: str) -> Array:
@@ -434,6 +482,7 @@ def train(
     clip: tuple[ClipFn, float] | None = None,
     penalty: Penalty | None = None,
     optimizer: optim.Optimizer | None = None,
+    schedule: schedules.Schedule | None = None,
     weight_decay: float = 0.0,
     stop_above: float | None = None,
     after_backward: Hook | None = None,
@@ -460,6 +509,9 @@ def train(
     penalty: a :class:`helpers.regularization.Penalty` on the weights.
     optimizer: an optimiser of :mod:`helpers.optim` (``optim.Adam()``, ...), new for
         this run; None is gradient descent, ``optim.SGD()``.
+    schedule: a schedule of :mod:`helpers.schedules` (or any function step -> factor):
+        step s moves with the rate lr * schedule(s), so lr is the peak rate; it must
+        cover the run's steps (``steps``, or ``epochs`` times the batches per epoch).
     weight_decay: decoupled decay of the weight matrices (biases are not decayed).
     stop_above: end training, without an error, at the first step whose loss is not
         below this (``np.inf`` stops at an overflow). Without it a diverged step or a
@@ -582,15 +634,17 @@ def _update(run: _Setup, history: History, idx: Array | slice, step: int) -> Non
         if run.after_backward is not None:
             run.after_backward(model, step)
         phase = "update"
+        lr = _rate(run.lr, run.schedule, step)
         with np.errstate(over="ignore", invalid="ignore"):
             params = model.params
             if run.weight_decay:
                 for name, p in params.items():
                     if is_weight(name):
-                        p *= 1 - run.lr * run.weight_decay
-            run.optimizer.step(params, grads, run.lr)
+                        p *= 1 - lr * run.weight_decay
+            run.optimizer.step(params, grads, lr)
             if run.penalty is not None and run.penalty.proximal:
-                run.penalty.proximal_step(params, run.lr)
+                run.penalty.proximal_step(params, lr)
+        history.lr.append(lr)
         phase = "hook"
         if run.after_step is not None:
             run.after_step(model, step)
@@ -628,6 +682,70 @@ def _eval_loss(run: _Setup, X: Array, y: Array) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         out = layers._forward_unchecked(run.model, X)
     return float(run.loss_fn(out, y)[0])
+
+
+# --- a loss given by its gradient -----------------------------------------------------
+
+
+def descend(
+    grad: Callable[[Array], Array],
+    w0: Array,
+    *,
+    lr: float,
+    steps: int,
+    optimizer: optim.Optimizer | None = None,
+    schedule: schedules.Schedule | None = None,
+) -> Array:
+    """Minimise a loss given by its gradient alone; return the path of w.
+
+    This is :func:`train`'s step for a loss written as a formula, with no model and no
+    data set (a quadratic, a fit of one weight): step t takes g = grad(w) and calls
+    ``optimizer.step({"W": w}, {"W": g}, lr * schedule(t))``. Every optimiser of
+    :mod:`helpers.optim` acts entry by entry, so w0 may hold many independent runs,
+    one per row, whose gradients grad computes at once.
+
+    grad: maps w (a copy, shaped like w0) to the gradient of the loss at w, the same
+        shape; it may draw a mini-batch from a generator of its own.
+    w0: the start, any shape, e.g. (S, n) for S runs of n parameters; finite, not
+        changed.
+    lr: the learning rate (the peak rate with a schedule), > 0.
+    steps: the number of updates, >= 0.
+    optimizer: an optimiser of :mod:`helpers.optim`, new for this path; None is
+        gradient descent, ``optim.SGD()``. Its weight decay, if any, applies to w, as
+        to a weight matrix.
+    schedule: as for :func:`train`; it must cover ``steps``.
+    returns path: (steps + 1, *w0.shape), w before each update and, last, after the
+        final one. A path that diverges (a gradient or an update beyond float64) is
+        NaN from there on, for every run in it: the optimiser refuses the whole step.
+    """
+    grad = as_callable(grad, "grad", "a function w -> the gradient at w")
+    w = as_finite_array(w0, "w0").copy()
+    lr = as_positive(lr, "lr")
+    steps = as_int(steps, "steps", minimum=0)
+    optimizer = optim.SGD() if optimizer is None else optimizer
+    if not isinstance(optimizer, optim.Optimizer):
+        raise ArgumentTypeError(
+            "optimizer must be None or an optimiser of helpers.optim (SGD, Momentum, "
+            f"Adam, AdamW), got {type(optimizer).__name__}"
+        )
+    schedule = optional(_schedule, schedule, steps)
+    path = np.full((steps + 1, *w.shape), np.nan)
+    path[0] = w
+    for t in range(steps):
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = as_float_array(grad(w.copy()), "grad(w)")
+        if g.shape != w.shape:
+            raise ValueError(f"grad(w) must have the shape {w.shape} of w0, got {g.shape}")
+        if not np.isfinite(g).all():
+            if t == 0:  # at the finite start: the function's fault
+                raise NonFiniteError("grad(w0) must be finite; it holds NaN or inf")
+            break
+        try:
+            optimizer.step({"W": w}, {"W": g}, _rate(lr, schedule, t))
+        except NonFiniteError:
+            break  # the update overflowed: the path diverged
+        path[t + 1] = w
+    return path
 
 
 # --- many draws at once -----------------------------------------------------------------

@@ -5,7 +5,9 @@ parameter in place, by a step of size ``lr`` along a direction computed from its
 gradient (and, for all but SGD, from the optimiser's memory of earlier gradients):
 
 - :class:`SGD`: direction = g, so p <- p - lr g;
-- :class:`Momentum` (heavy ball): v <- mu v + g, direction = v;
+- :class:`Momentum` (heavy ball): v <- mu v + g, direction = v; with ``nesterov=True``
+  direction = g + mu v, Nesterov's accelerated gradient in the form of Sutskever et
+  al. (2013);
 - :class:`Adam` (Kingma and Ba, 2015): m <- beta1 m + (1 - beta1) g,
   v <- beta2 v + (1 - beta2) g^2, direction = m_hat / (sqrt(v_hat) + eps) with the
   bias corrections m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t);
@@ -43,6 +45,7 @@ import numpy as np
 from ._checks import (
     NonFiniteError,
     as_array_dict,
+    as_bool,
     as_fraction,
     as_nonnegative,
     as_positive,
@@ -191,23 +194,30 @@ class Momentum(_Rule):
     """Gradient descent with (heavy-ball) momentum: v <- mu v + g, p <- p - lr v.
 
     mu: in [0, 1); 0 is plain gradient descent. The velocities start at 0.
+    nesterov: step along g + mu v (with the new v) instead of v. With a constant lr
+        that is Nesterov's accelerated gradient as Sutskever et al. (2013) write it,
+        v'_{t+1} = mu v'_t - lr grad(w_t + mu v'_t), w_{t+1} = w_t + v'_{t+1}: the
+        parameters kept are the look-ahead points p_t = w_t + mu v'_t, where the
+        gradient is taken, and v' = -lr v.
     """
 
-    def __init__(self, mu: float = 0.9, weight_decay: float = 0.0) -> None:
+    def __init__(self, mu: float = 0.9, weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(weight_decay)
         self.mu = as_fraction(mu, "mu")
+        self.nesterov = as_bool(nesterov, "nesterov")
         self.velocity: dict[str, Array] = {}
 
     def _direction(self, name: str, g: Array) -> Array:
         v = self.mu * self.velocity.get(name, 0.0) + g
         self.velocity[name] = v
-        return v
+        return g + self.mu * v if self.nesterov else v
 
     def _state(self) -> list[dict[str, Array]]:
         return [self.velocity]
 
     def __repr__(self) -> str:
-        return f"Momentum(mu={self.mu:g}{self._decay_repr()})"
+        nesterov = ", nesterov=True" if self.nesterov else ""
+        return f"Momentum(mu={self.mu:g}{nesterov}{self._decay_repr()})"
 
 
 class Adam(_Rule):

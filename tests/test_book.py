@@ -4,7 +4,10 @@ build command."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import pytest
 
 from editions import book
 
@@ -96,3 +99,49 @@ def test_a_build_is_recorded_against_its_sources(tmp_path):
     assert book.recorded("lite", first, path) is None  # never built
     (root / "book" / "01_a.ipynb").write_text('{"cells": []}')
     assert book.recorded("book", book.sources_digest(root), path) is None
+
+
+def chapter_table(readme: str) -> list[tuple[str, str]]:
+    """(number and title, notebook) of each row of README.md's chapter table."""
+    rows = re.findall(r"^\| (\d+\. [^|]+?) \| `([^`]+)` \|", readme, flags=re.M)
+    return [(title, notebook) for title, notebook in rows]
+
+
+def readme_table_problems(readme: str) -> list[str]:
+    """How README.md's chapter table differs from the book: every chapter, in order,
+    numbered as the book numbers it, under its own title."""
+    expected = [
+        (f"{n}. {book.title(path)}", str(path.relative_to(book.ROOT)))
+        for n, path in enumerate(book.chapters(), start=1)
+    ]
+    found = chapter_table(readme)
+    return [
+        f"README has {f}, the book {e}" for f, e in zip(found, expected, strict=False) if f != e
+    ] + (
+        [f"README lists {len(found)} chapters, the book {len(expected)}"]
+        if len(found) != len(expected)
+        else []
+    )
+
+
+def test_the_readme_lists_every_chapter_as_the_book_numbers_it():
+    problems = readme_table_problems((book.ROOT / "README.md").read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readme_table_check_sees_a_missing_or_misnumbered_chapter():
+    readme = (book.ROOT / "README.md").read_text(encoding="utf-8")
+    first, *_ = chapter_table(readme)
+    dropped = readme.replace(f"| {first[0]} | `{first[1]}` |", "")
+    assert readme_table_problems(dropped)
+    renumbered = readme.replace(f"| {first[0]} |", f"| 9{first[0]} |")
+    assert readme_table_problems(renumbered)
+
+
+def test_title_is_the_first_level_one_heading(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("(label)=\n## Not this\n# The title\n# Not this either\n")
+    assert book.title(page) == "The title"
+    page.write_text("## Only a subheading\n")
+    with pytest.raises(ValueError, match="page.md has no level-1 heading"):
+        book.title(page)

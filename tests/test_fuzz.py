@@ -72,6 +72,7 @@ from tests.fuzz.training import (
     norm_entries,
     optim_entries,
     regularization_entries,
+    schedule_entries,
 )
 
 matplotlib.use("Agg")
@@ -92,6 +93,7 @@ def catalogue() -> list[Entry]:
         clipping_entries,
         regularization_entries,
         optim_entries,
+        schedule_entries,
         experiments_entries,
         replicas_entries,
         gradcheck_entries,

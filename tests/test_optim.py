@@ -150,3 +150,20 @@ def test_bad_steps_are_refused_before_any_change(params, grads, error, match):
 def test_bad_hyperparameters_are_named(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_nesterov_is_sutskevers_look_ahead_form():
+    """Momentum(nesterov=True) keeps the look-ahead points p_t = w_t + mu v'_t of
+    v'_{t+1} = mu v'_t - lr grad(w_t + mu v'_t), w_{t+1} = w_t + v'_{t+1}."""
+    curvatures, lr, mu = np.array([2.0, 0.1, 0.5]), 0.3, 0.8
+    p = np.array([1.0, -2.0, 0.5])
+    opt = optim.Momentum(mu, nesterov=True)
+    w, v = p.copy(), np.zeros(3)
+    for _ in range(25):
+        opt.step({"w": p}, {"w": curvatures * p}, lr)
+        v = mu * v - lr * curvatures * (w + mu * v)
+        w = w + v
+        np.testing.assert_allclose(p, w + mu * v, rtol=1e-12, atol=1e-15)
+    assert repr(opt) == "Momentum(mu=0.8, nesterov=True)"
+    with pytest.raises(TypeError, match="nesterov must be True or False"):
+        optim.Momentum(nesterov=1)

@@ -26,6 +26,7 @@ from tests.support.explorers import toy_explorer as toy
 SHARED_PASS = {
     "initialization": ("helpers.widgets.initialization", "live_sample"),
     "gradient_flow": ("helpers.experiments", "gradient_profile"),
+    "momentum": ("helpers.experiments", "descend"),
 }
 
 

@@ -16,7 +16,8 @@ Each explorer lives in its own module and is built by a function that returns an
 - :func:`init_explorer` (chapter 5): activation x init scheme x scale, per-layer
   histograms;
 - :func:`gradient_flow_explorer` (chapter 6): depth x init scale x activation,
-  gradient norm per layer.
+  gradient norm per layer;
+- :func:`momentum_explorer` (chapter 5): learning rate x momentum on a quadratic.
 """
 
 from collections.abc import Callable
@@ -26,12 +27,14 @@ from ._output import FRAMES_ENV, ExplorerOutput
 from .activation import activation_explorer, draw_activation
 from .gradient_flow import draw_gradient_flow, gradient_flow_explorer
 from .initialization import draw_init, init_explorer
+from .momentum import draw_momentum, momentum_explorer
 
 #: Every explorer of the book by its name (``Explorer.name``): the function that builds it.
 EXPLORERS: dict[str, Callable[[], Explorer]] = {
     "activation": activation_explorer,
     "initialization": init_explorer,
     "gradient_flow": gradient_flow_explorer,
+    "momentum": momentum_explorer,
 }
 
 __all__ = [
@@ -45,6 +48,8 @@ __all__ = [
     "draw_activation",
     "draw_gradient_flow",
     "draw_init",
+    "draw_momentum",
     "gradient_flow_explorer",
     "init_explorer",
+    "momentum_explorer",
 ]

@@ -20,6 +20,7 @@ from helpers import (
     optim,
     probes,
     regularization,
+    schedules,
 )
 from helpers.activations import ACTIVATIONS
 from tests.fuzz import (
@@ -166,6 +167,11 @@ def experiments_entries() -> Iterator[Entry]:
             "rng": Rng(),
             "weight_decay": Real(0.0, low=0.0),
             "optimizer": Thing(lambda rng: optim.Adam(), names=("optimizer",)),
+            "schedule": Thing(
+                lambda rng: schedules.Warmup(1, schedules.Cosine(2)),
+                names=("schedule",),
+                wrong=(("str", "abc"), ("int", 5), ("a short one", schedules.Cosine(2))),
+            ),
             "penalty": Thing(lambda rng: regularization.Penalty("l2", 0.1), names=("penalty",)),
             "clip": Thing(lambda rng: (clipping.clip_by_norm, 1.0), names=("clip",)),
             "after_step": Thing(lambda rng: lambda model, step: None, names=("after_step",)),
@@ -215,6 +221,70 @@ def experiments_entries() -> Iterator[Entry]:
         covers=("experiments.ActivationProfile",),
     )
     yield Entry("experiments.History", lambda: repr(experiments.History()), finite=False)
+
+    def descend_oracle(grad: Any, w0: Any, lr: float, steps: int) -> Any:
+        """Gradient descent on sum(w^2) / 2 multiplies w by 1 - lr each step; from the
+        first step beyond float64 on, the path is NaN."""
+        path = long(w0) * (1 - L(lr)) ** np.arange(steps + 1).reshape(-1, 1, 1)
+        beyond = np.cumsum(np.any(np.abs(path) > np.finfo(np.float64).max, axis=(1, 2))) > 0
+        path[beyond] = np.nan
+        return to_float(path)
+
+    yield Entry(
+        "experiments.descend",
+        lambda grad, w0, lr, steps: experiments.descend(grad, w0, lr=lr, steps=steps),
+        {
+            "grad": Thing(lambda rng: lambda w: w, names=("grad",)),
+            "w0": Arr(normal(3, 2), empty="ok", huge="either", names=("w0",)),
+            "lr": Real(0.5, low=0.0, low_open=True),
+            "steps": Int(4, low=0),
+        },
+        descend_oracle,
+        lambda a, e: assert_close(a, e, rtol=1e-12, atol=1e-300),
+        finite=False,  # a diverged path is NaN from there on, as documented
+        scenarios=descend_scenarios,
+    )
+
+
+def descend_scenarios(rng: np.random.Generator) -> list[Case]:
+    entry = "experiments.descend"
+
+    def run(**kw: Any) -> Any:
+        args = {"grad": lambda w: w, "w0": np.ones(2), "lr": 0.1, "steps": 3, **kw}
+        return experiments.descend(**args)
+
+    def expected_nan_tail(path: np.ndarray) -> None:
+        finite = np.isfinite(path).all(axis=1)
+        assert finite[0] and not finite[-1] and np.all(np.diff(finite.astype(int)) <= 0)
+
+    return [
+        scenario(
+            entry, "a gradient of another shape", "shape", lambda: run(grad=lambda w: w[:1]),
+            expect="error", names=("grad",),
+        ),
+        scenario(
+            entry, "a NaN gradient at the start", "nan", lambda: run(grad=lambda w: w * np.nan),
+            expect="error", names=("grad",),
+        ),
+        scenario(
+            entry, "a run that diverges", "huge", lambda: run(lr=1e3, steps=200),
+            check=expected_nan_tail,
+        ),
+        scenario(
+            entry, "Adam and a schedule", "valid",
+            lambda: run(optimizer=optim.Adam(), schedule=schedules.Cosine(3)),
+            check=lambda p: finite_array(p),
+        ),
+        scenario(
+            entry, "a schedule too short", "range",
+            lambda: run(schedule=schedules.Cosine(2)), expect="error", names=("schedule",),
+        ),
+        scenario(
+            entry, "an optimiser of another model", "reuse",
+            lambda: [run(optimizer=opt) for opt in [optim.Momentum()] * 2],
+            expect="error", names=("params['w']", "params"),
+        ),
+    ]  # fmt: skip
 
 
 def train_scenarios(rng: np.random.Generator) -> list[Case]:

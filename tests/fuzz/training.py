@@ -1,5 +1,5 @@
-"""The fuzz catalogue: normalisation functions, losses, clipping, penalties and
-optimisers."""
+"""The fuzz catalogue: normalisation functions, losses, clipping, penalties,
+optimisers and learning-rate schedules."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from helpers import (
     norm,
     optim,
     regularization,
+    schedules,
 )
 from tests.fuzz import (
     Arr,
@@ -455,7 +456,11 @@ def optim_entries() -> Iterator[Entry]:
 
     cases = (
         ("SGD", optim.SGD, {}),
-        ("Momentum", optim.Momentum, {"mu": Real(0.9, low=0.0, high=1.0, high_open=True)}),
+        (
+            "Momentum",
+            optim.Momentum,
+            {"mu": Real(0.9, low=0.0, high=1.0, high_open=True), "nesterov": Flag(False)},
+        ),
         (
             "Adam",
             optim.Adam,
@@ -567,3 +572,97 @@ def optimiser_scenarios(cls: type, kind: str, rng: np.random.Generator) -> list[
         ),
     ]
     return cases
+
+
+# --- learning-rate schedules ------------------------------------------------------------
+
+
+@dataclass
+class Milestones(Slot):
+    """A list of increasing positive steps."""
+
+    good: list[int]
+    names: tuple[str, ...] = ("milestones",)
+
+    def valid(self, rng: np.random.Generator) -> list[int]:
+        return list(self.good)
+
+    def variants(self, good: list[int], rng: np.random.Generator) -> Iterator[Variant]:
+        for label, value in (("str", "abc"), ("int", 5), ("None", None), ("dict", {1: 2})):
+            yield Variant(label, "type", value, "error")
+        yield Variant("empty", "empty", [], "error")
+        yield Variant("a zero step", "range", [0, *good], "error")
+        yield Variant("a negative step", "range", [-1, *good], "error")
+        yield Variant("decreasing", "range", good[::-1] + [1], "error")
+        yield Variant("repeated", "range", [good[0], good[0]], "error")
+        yield Variant("a float step", "type", [2.5], "error")
+        yield Variant("a bool step", "type", [True], "error")
+        yield Variant("numpy ints", "dtype", [np.int64(m) for m in good], "result")
+        yield Variant("a tuple", "dtype", tuple(good), "result")
+
+
+def _cosine(step: int, total: int, final: float) -> Any:
+    return L(final) + (1 - L(final)) * (1 + np.cos(np.pi * L(step) / L(total))) / 2
+
+
+def schedule_entries() -> Iterator[Entry]:
+    yield Entry("schedules.Constant", lambda: repr(schedules.Constant()), finite=False)
+    yield Entry(
+        "schedules.StepDecay",
+        lambda milestones, factor: repr(schedules.StepDecay(milestones, factor)),
+        {"milestones": Milestones([3, 7]), "factor": Real(0.1, low=0.0, high=1.0, low_open=True)},
+        finite=False,
+    )
+    yield Entry(
+        "schedules.Cosine",
+        lambda total_steps, final: repr(schedules.Cosine(total_steps, final)),
+        {"total_steps": Int(10), "final": Real(0.0, low=0.0, high=1.0)},
+        finite=False,
+    )
+    yield Entry(
+        "schedules.Warmup",
+        lambda steps, then: repr(schedules.Warmup(steps, then)),
+        {
+            "steps": Int(3),
+            "then": Thing(lambda rng: schedules.Cosine(5), names=("then",)),
+        },
+        finite=False,
+    )
+    # (name, a schedule of 10 steps or more, its factor at a step, the steps it covers)
+    kinds: list[tuple[str, Callable[[], Any], Callable[[int], Any], int | None]] = [
+        ("Constant", schedules.Constant, lambda t: L(1.0), None),
+        (
+            "StepDecay",
+            lambda: schedules.StepDecay([2, 4], 0.5),
+            lambda t: L(0.5) ** ((t >= 2) + (t >= 4)),
+            None,
+        ),
+        ("Cosine", lambda: schedules.Cosine(10, 0.1), lambda t: _cosine(t, 10, 0.1), 10),
+        (
+            "Warmup",
+            lambda: schedules.Warmup(4, schedules.Cosine(6)),
+            lambda t: L(t + 1) / 4 if t < 4 else _cosine(t - 4, 6, 0.0),
+            10,
+        ),
+    ]  # fmt: skip
+    for kind, make, factor, total in kinds:
+
+        def call(step: Any, make: Callable[[], Any] = make) -> Any:
+            return make()(step)
+
+        def values(steps: Any, make: Callable[[], Any] = make) -> Any:
+            return make().values(steps)
+
+        yield Entry(
+            f"schedules.{kind}.__call__",
+            call,
+            {"step": Int(3, low=0, high=None if total is None else total - 1)},
+            lambda step, factor=factor: to_float(np.array(factor(step))),
+            covers=("schedules.Schedule", "schedules.Schedule.__call__"),
+        )
+        yield Entry(
+            f"schedules.{kind}.values",
+            values,
+            {"steps": Int(6, high=total)},
+            lambda steps, factor=factor: to_float(np.array([factor(t) for t in range(steps)])),
+        )
