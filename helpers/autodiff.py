@@ -32,7 +32,11 @@ is invisible to its derivative.
 backward rules run, so the two modes' costs can be measured rather than asserted.
 :func:`topological_order` lists a graph's nodes, inputs first. :func:`jacobian_forward`
 (one pass per input) and :func:`jacobian_reverse` (one backward pass per output) give
-the full Jacobian of a function of several numbers by either mode.
+the full Jacobian of a function of several numbers by either mode. What one pass of each
+mode computes is a product with that Jacobian J: :func:`jvp` gives J v for a direction
+v of the inputs (one forward-mode pass, every input's tangent seeded with its entry of
+v), and :func:`vjp` gives u^T J for weights u of the outputs (one recorded evaluation
+and one backward pass, every output's adjoint seeded with its entry of u).
 """
 
 from __future__ import annotations
@@ -432,15 +436,23 @@ class Var(_Scalar):
         result; they hold the derivatives of the last node ``backward`` was called on.
         Nodes outside this node's graph are not touched.
         """
-        order = topological_order(self)
-        for node in order:
-            node.grad = 0.0
-        self.grad = 1.0
-        _tally[_PASSES] += 1
-        for node in reversed(order):
-            if node._backward is not None:
-                _tally[_BACKWARD] += 1
-                node._backward()
+        _backward_pass([self], [1.0])
+
+
+def _backward_pass(roots: list[Var], seeds: list[float]) -> None:
+    """One reverse sweep over the graph of ``roots``: every node's grad reset, each root's
+    adjoint seeded (a root listed twice gets both seeds), then the rules run in reverse
+    topological order."""
+    order = _reachable(roots)
+    for node in order:
+        node.grad = 0.0
+    for root, seed in zip(roots, seeds, strict=True):
+        root.grad += seed
+    _tally[_PASSES] += 1
+    for node in reversed(order):
+        if node._backward is not None:
+            _tally[_BACKWARD] += 1
+            node._backward()
 
 
 def _record(value: float, inputs: tuple[Var, ...], op: str) -> Var:
@@ -463,8 +475,13 @@ def topological_order(root: Var) -> list[Var]:
     """
     if not isinstance(root, Var):
         raise ArgumentTypeError(f"root must be a Var, got {type(root).__name__}")
-    found = {root}
-    stack = [root]
+    return _reachable([root])
+
+
+def _reachable(roots: list[Var]) -> list[Var]:
+    """Every node the roots depend on, the roots included, in creation order."""
+    found = set(roots)
+    stack = list(found)
     while stack:
         for node in stack.pop()._prev:
             if node not in found:
@@ -563,14 +580,22 @@ def _outputs(out: object, kind: type) -> list[object]:
     return outs
 
 
-def _point(x: object) -> list[float]:
+def _point(x: object, name: str = "x") -> list[float]:
     try:
         arr = None if isinstance(x, str | bytes) else np.asarray(x)
     except ValueError:  # ragged nested lists
         arr = None
     if arr is None or arr.ndim > 1 or arr.dtype.kind not in "fiu":
-        raise ArgumentTypeError(f"x must be a number or a 1-D sequence of numbers, got {x!r}")
+        raise ArgumentTypeError(f"{name} must be a number or a 1-D sequence of numbers, got {x!r}")
     return arr.astype(np.float64).reshape(-1).tolist()
+
+
+def _weights(u: object, name: str, size: int, of: str) -> list[float]:
+    """``u`` as ``size`` floats, one per entry of ``of``, or a ValueError naming it."""
+    values = _point(u, name)
+    if len(values) != size:
+        raise ValueError(f"{name} must hold one number per {of} ({size}), got {len(values)}")
+    return values
 
 
 def jacobian_forward(fn: Callable[[list[Dual]], object], x: object) -> np.ndarray:
@@ -659,3 +684,45 @@ def relu(x: Number) -> Number:
     if type(x) is Dual or type(x) is Var:
         return x.relu()
     return max(_plain(x, "relu"), 0.0)
+
+
+def jvp(fn: Callable[[list[Dual]], object], x: object, v: object) -> np.ndarray:
+    """The Jacobian-vector product J v of ``fn`` at ``x``: one forward-mode pass.
+
+    fn: maps a list of n numbers to a number or a list of m numbers, using operations
+        that Dual supports.
+    x: (n,) the point.
+    v: (n,) a direction of the inputs; input j starts with tangent v[j].
+    returns: (m,) J v, the outputs' tangents: how fast each output moves when the inputs
+        move along v. v = e_j gives column j of J, which is what
+        :func:`jacobian_forward` does n times.
+    """
+    fn = as_callable(fn, "fn", "a function of a list of numbers")
+    point = _point(x)
+    direction = _weights(v, "v", len(point), "input of x")
+    _tally[_FORWARD_PASSES] += 1
+    outs = _outputs(fn([Dual(p, t) for p, t in zip(point, direction, strict=True)]), Dual)
+    return np.array([o.tangent if type(o) is Dual else 0.0 for o in outs], dtype=np.float64)
+
+
+def vjp(fn: Callable[[list[Var]], object], x: object, u: object) -> np.ndarray:
+    """The vector-Jacobian product u^T J of ``fn`` at ``x``: one reverse-mode pass.
+
+    fn: maps a list of n numbers to a number or a list of m numbers, using operations
+        that Var supports.
+    x: (n,) the point.
+    u: (m,) a weight for each output; output i starts the backward pass with adjoint
+        u[i] instead of 1.
+    returns: (n,) u^T J = sum_i u[i] * d out_i / d x: the gradient of the weighted sum
+        of the outputs. u = e_i gives row i of J, which is what :func:`jacobian_reverse`
+        does m times.
+    """
+    fn = as_callable(fn, "fn", "a function of a list of numbers")
+    point = _point(x)
+    inputs = [Var(p) for p in point]
+    _tally[_FORWARD_PASSES] += 1
+    outs = _outputs(fn(inputs), Var)
+    weights = _weights(u, "u", len(outs), "output of fn")
+    roots = [(o, w) for o, w in zip(outs, weights, strict=True) if type(o) is Var]
+    _backward_pass([o for o, _ in roots], [w for _, w in roots])
+    return np.array([v.grad for v in inputs], dtype=np.float64)

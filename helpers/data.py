@@ -170,11 +170,11 @@ def regression_1d(
 
 def sine_of_first(n: int, rng: np.random.Generator, d: int = 32) -> tuple[Array, Array]:
     """A regression problem in d dimensions whose target depends on one feature:
-    y = sin(3 x_1), for chapter 6's deep networks.
+    y = sin(3 x_1), for chapter 7's deep networks.
 
     n: number of samples.
     rng: numpy Generator for the inputs.
-    d: number of features; 32 is the width of chapter 6's networks, so that their first
+    d: number of features; 32 is the width of chapter 7's networks, so that their first
         weight matrix is square like the others.
     returns X: (n, d) float64 standard normal, y: (n, 1) float64 = sin(3 X[:, :1]).
     """

@@ -28,7 +28,7 @@ and sigmoid, 5/3 for tanh, sqrt(2) for ReLU, sqrt(2 / (1 + alpha^2)) for leaky R
 Multiplying the sigmoid range by 4 instead, because sigmoid'(0) = 1/4, is not in Glorot
 and Bengio (2010): it is the sigmoid-slope argument of the Theano deep-learning
 tutorial, which builds on that paper. It holds for the backward pass only (sigmoid's
-outputs have mean 1/2); chapter 5 derives both conditions and compares the two
+outputs have mean 1/2); chapter 6 derives both conditions and compares the two
 conventions empirically.
 """
 
@@ -132,7 +132,7 @@ def orthogonal(n_in: int, n_out: int, rng: np.random.Generator, gain: float = 1.
 
 
 def zeros(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Array:
-    """All zeros: every hidden unit starts identical (chapter 5 shows why that fails)."""
+    """All zeros: every hidden unit starts identical (chapter 6 shows why that fails)."""
     n_in, n_out = _fans(n_in, n_out)
     optional(check_rng, rng)  # nothing is drawn, but a wrong argument is still wrong
     return np.zeros((n_in, n_out))

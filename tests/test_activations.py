@@ -50,7 +50,12 @@ def test_grad_matches_numerical_gradient(name, x):
     analytic = weights * act.grad(x)
     numeric = gradcheck.numerical_grad(lambda x_: np.sum(weights * act.fn(x_)), x.copy())
     err = gradcheck.rel_error(analytic, numeric)
-    assert err < 1e-6, f"{name}: analytic {analytic} vs numeric {numeric}"
+    # Where the slope is tiny (tanh at 6: 2.5e-5) the central difference's round-off,
+    # about eps * sum|weights * f(x)| / h, is what the relative error measures; there
+    # the two are compared against that floor (found by hypothesis: tanh, x = 6).
+    floor = 10 * np.finfo(float).eps * np.sum(np.abs(weights * act.fn(x))) / 1e-5
+    difference = np.max(np.abs(analytic - numeric), initial=0.0)
+    assert err < 1e-6 or difference < floor, f"{name}: analytic {analytic} vs numeric {numeric}"
 
 
 @pytest.mark.parametrize("name", ["leaky_relu", "prelu", "elu"])

@@ -25,11 +25,13 @@ from helpers.autodiff import (
     exp,
     jacobian_forward,
     jacobian_reverse,
+    jvp,
     log,
     relu,
     sigmoid,
     tanh,
     topological_order,
+    vjp,
 )
 from helpers.gradcheck import numerical_grad, rel_error
 from helpers.graph_drawing import draw_graph, graph_layout, node_expression, node_label
@@ -235,6 +237,84 @@ def test_topological_order_puts_inputs_first():
     for node in order:
         for i in node.inputs:
             assert position[id(i)] < position[id(node)]
+
+
+# --- Jacobian-vector and vector-Jacobian products ----------------------------------
+
+vectors = st.lists(st.floats(-2.0, 2.0), min_size=N_INPUTS, max_size=N_INPUTS)
+
+
+def as_map(exprs):
+    """The function inputs -> [expr(inputs) for expr in exprs], R^3 -> R^m."""
+    return lambda inputs: [evaluate(e, inputs) for e in exprs]
+
+
+@settings(deadline=None, max_examples=40, derandomize=True)
+@given(
+    exprs=st.lists(expressions, min_size=1, max_size=3),
+    x=points,
+    v=vectors,
+    u=vectors,
+)
+def test_jvp_and_vjp_are_products_with_the_jacobian(exprs, x, v, u):
+    assume(all(well_behaved(e, x) for e in exprs))
+    fn, u = as_map(exprs), np.array(u[: len(exprs)])
+    jac = jacobian_reverse(fn, x)
+    j_v, u_j = jvp(fn, x, v), vjp(fn, x, u)
+    scale = max(1.0, float(np.abs(jac).max()))
+    assert j_v.shape == (len(exprs),) and u_j.shape == (N_INPUTS,)
+    assert np.allclose(j_v, jac @ v, rtol=1e-12, atol=1e-12 * scale), (j_v, jac @ v)
+    assert np.allclose(u_j, u @ jac, rtol=1e-12, atol=1e-12 * scale), (u_j, u @ jac)
+    # The dot-product test: both are the same bilinear form u^T J v.
+    assert math.isclose(u @ j_v, u_j @ v, rel_tol=1e-10, abs_tol=1e-10 * scale)
+
+
+@settings(deadline=None, max_examples=30, derandomize=True)
+@given(expr=expressions, x=points, v=vectors)
+def test_jvp_is_a_directional_derivative(expr, x, v):
+    assume(well_behaved(expr, x))
+    x, v = np.array(x), np.array(v)
+    h = 1e-5
+    central = (evaluate(expr, list(x + h * v)) - evaluate(expr, list(x - h * v))) / (2 * h)
+    assert abs(jvp(as_map([expr]), x, v)[0] - central) < 1e-5 * max(1.0, abs(central))
+
+
+def test_one_pass_each():
+    x = [0.3, -0.2, 0.5]
+    with count_ops() as forward_mode:
+        jvp(reader, x, [1.0, 2.0, 3.0])
+    with count_ops() as reverse_mode:
+        vjp(reader, x, [2.0])
+    assert (forward_mode.forward_passes, forward_mode.backward_passes) == (1, 0)
+    assert (reverse_mode.forward_passes, reverse_mode.backward_passes) == (1, 1)
+    assert forward_mode.forward == reverse_mode.forward == reverse_mode.backward == 5
+
+
+def test_vjp_seeds_every_output_once_per_listing():
+    def fn(p):
+        a = p[0] * p[1]
+        return [a, a, exp(a), p[0], 2.0]
+
+    x, u = [0.5, -1.5], np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    a = x[0] * x[1]
+    da = np.array([x[1], x[0]])
+    expected = (u[0] + u[1] + u[2] * math.exp(a)) * da + [u[3], 0.0]
+    assert np.allclose(vjp(fn, x, u), expected, rtol=1e-15)
+    assert np.allclose(vjp(fn, x, u), u @ jacobian_reverse(fn, x), rtol=1e-15)
+    assert np.allclose(jvp(fn, x, [1.0, 0.0]), jacobian_forward(fn, x)[:, 0], rtol=1e-15)
+
+
+def test_jvp_and_vjp_name_a_wrong_vector():
+    with pytest.raises(ValueError, match=r"v must hold one number per input of x \(3\), got 2"):
+        jvp(reader, [1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"u must hold one number per output of fn \(1\), got 2"):
+        vjp(reader, [1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(TypeError, match="u must be a number or a 1-D sequence"):
+        vjp(reader, [1.0, 2.0], "ab")
+    with pytest.raises(TypeError, match="v must be a number or a 1-D sequence"):
+        jvp(reader, [1.0, 2.0], [[1.0, 2.0]])
+    with pytest.raises(TypeError, match="fn must be"):
+        vjp(3, [1.0], [1.0])
 
 
 # --- operation counts, as chapter 3 states them -------------------------------------
@@ -461,7 +541,8 @@ def test_repr():
 
 
 def test_module_exports():
-    for name in ("Var", "Dual", "exp", "log", "sigmoid", "tanh", "relu", "count_ops"):
+    names = ("Var", "Dual", "exp", "log", "sigmoid", "tanh", "relu", "count_ops", "jvp", "vjp")
+    for name in names:
         assert hasattr(autodiff, name)
 
 

@@ -507,7 +507,7 @@ def test_chapter_runs_in_the_browser_offline(chromium: Browser, lite_site: str, 
         # The values of the HTML book. The browser's numpy 2.0.2 (without OpenBLAS)
         # and WebAssembly maths library round differently: measured round-off (a
         # gradient check's error of 2.0e-08, say) differs, and so can the end of a
-        # long, sensitive run (chapter 6's loss after clipping by value: 0.0191 here,
+        # long, sensitive run (chapter 7's loss after clipping by value: 0.0191 here,
         # 0.0058 there). Each claim about such a value is asserted by the chapter's
         # own check cells, which ran without error above. Values below 1e-6 in size
         # are round-off by construction (a gradient check's error, a difference that

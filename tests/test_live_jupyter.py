@@ -90,7 +90,7 @@ BOOK_SERVER_CONFIG = ROOT / "jupyter-config" / "server-config" / "jupyter_server
 #: The book's setting without which off-screen values stay placeholders (the self-test).
 WINDOWING = ("@jupyterlab/notebook-extension:tracker", "windowingMode")
 #: The chapter the self-test reads without that setting.
-SELF_TEST_CHAPTER = "07_normalization.ipynb"
+SELF_TEST_CHAPTER = "08_normalization.ipynb"
 #: The servers' only user setting, and it is isolation: the front-end never saves (the
 #: server refuses to, below, and the chapters must stay without outputs). Autosave acts
 #: every two minutes and changes nothing a reader sees.

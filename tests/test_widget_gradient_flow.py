@@ -1,4 +1,4 @@
-"""Chapter 6's explorer: the pure draw function, its reuse of artists, its front-ends."""
+"""Chapter 7's explorer: the pure draw function, its reuse of artists, its front-ends."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Chapter 5's explorer: the pure draw function, its numbers, its purity and front-ends."""
+"""Chapter 6's explorer: the pure draw function, its numbers, its purity and front-ends."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ Each explorer lives in its own module and is built by a function that returns an
 :class:`Explorer`:
 
 - :func:`activation_explorer` (chapter 2): activation x slope alpha x input range;
-- :func:`init_explorer` (chapter 5): activation x init scheme x scale, per-layer
+- :func:`init_explorer` (chapter 6): activation x init scheme x scale, per-layer
   histograms;
-- :func:`gradient_flow_explorer` (chapter 6): depth x init scale x activation,
+- :func:`gradient_flow_explorer` (chapter 7): depth x init scale x activation,
   gradient norm per layer;
 - :func:`momentum_explorer` (chapter 5): learning rate x momentum on a quadratic.
 """

@@ -1,4 +1,4 @@
-"""Chapter 6's explorer: how the gradient's size changes from layer to layer.
+"""Chapter 7's explorer: how the gradient's size changes from layer to layer.
 
 A deep fully connected network is run forward and backward once on a small fixed
 regression problem (:func:`helpers.data.sine_of_first`); the figure shows, on a log
@@ -168,7 +168,7 @@ def describe_gradient_flow(
 
 
 def gradient_flow_explorer() -> Explorer:
-    """activation x depth x init gain, for chapter 6."""
+    """activation x depth x init gain, for chapter 7."""
     return Explorer(
         name="gradient_flow",
         draw=draw_gradient_flow,

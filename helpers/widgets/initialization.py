@@ -1,4 +1,4 @@
-"""Chapter 5's explorer: initialisation scale x scheme x activation, seen layer by layer.
+"""Chapter 6's explorer: initialisation scale x scheme x activation, seen layer by layer.
 
 A 10-layer network of the chapter's shape, but smaller so that a slider redraws in tens
 of milliseconds: a fixed sample of ``LIVE_ROWS`` standard normal inputs and widths
@@ -259,7 +259,7 @@ def describe_init(activation: str, scheme: str, scale: float) -> str:
 
 
 def init_explorer() -> Explorer:
-    """scale x scheme x activation, for chapter 5."""
+    """scale x scheme x activation, for chapter 6."""
     return Explorer(
         name="initialization",
         draw=draw_init,

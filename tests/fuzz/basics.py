@@ -599,6 +599,40 @@ def autodiff_entries() -> Iterator[Entry]:
             lambda a, e: assert_close(a, e, rtol=1e-14),
             finite=False,
         )
+    for mode, fn, weights in (
+        ("jvp", autodiff.jvp, "v"),
+        ("vjp", autodiff.vjp, "u"),
+    ):
+        yield Entry(
+            f"autodiff.{mode}",
+            fn,
+            {
+                "fn": Thing(lambda rng: lambda v: [v[0] * v[-1], v[0] + 3], names=("fn",)),
+                "x": Arr(
+                    lambda rng: np.array([2.0, 5.0]),
+                    ndim=(0, 1),
+                    policy="ieee",
+                    huge="result",
+                    empty="skip",
+                ),
+                weights: Arr(
+                    lambda rng: np.array([0.5, -3.0]),
+                    ndim=(0, 1),
+                    policy="ieee",
+                    huge="result",
+                    empty="skip",
+                    shapes=lambda good: [np.append(good, 1.0)],
+                    names=(weights,),
+                ),
+            },
+            lambda fn, x, mode=mode, **w: _product_ieee(
+                np.atleast_1d(np.asarray(x, np.float64)),
+                np.atleast_1d(np.asarray(next(iter(w.values())), np.float64)),
+                mode,
+            ),
+            lambda a, e: assert_close(a, e, rtol=1e-14),
+            finite=False,
+        )
     yield Entry(
         "autodiff.count_ops",
         _counted,
@@ -628,6 +662,20 @@ def _jacobian_ieee(x: np.ndarray, mode: str) -> np.ndarray:
         if mode == "reverse":
             return np.array([[x[-1], x[0]], [1.0, 0.0]])
         return np.array([[1 * x[-1] + x[0] * 0, 0 * x[-1] + x[0] * 1], [1.0, 0.0]])
+
+
+def _product_ieee(x: np.ndarray, w: np.ndarray, mode: str) -> np.ndarray:
+    """J v (jvp) or u^T J (vjp) of v -> [v0 * v_last, v0 + 3], in the order of IEEE
+    operations each mode makes: forward mode adds t0 * x_last + x0 * t_last and t0 + 0;
+    reverse mode runs the addition's rule, then the product's (left operand first)."""
+    with np.errstate(all="ignore"):
+        if mode == "jvp":
+            return np.array([w[0] * x[-1] + x[0] * w[-1], w[0] + 0.0])
+        grads = np.zeros(len(x))
+        grads[0] += w[1]
+        grads[0] += x[-1] * w[0]
+        grads[-1] += x[0] * w[0]
+        return grads
 
 
 def _counted() -> tuple[int, int, int]:

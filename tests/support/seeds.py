@@ -11,7 +11,7 @@ runs all of :data:`OTHER_SEEDS`.
 By hand::
 
     python -m tests.support.seeds                                        # every chapter
-    python -m tests.support.seeds book/05_initialization.ipynb            # all 20 seeds
+    python -m tests.support.seeds book/06_initialization.ipynb            # all 20 seeds
     python -m tests.support.seeds book/0*.ipynb --seeds 100 101 --jobs 2
 
 prints one line per (chapter, seed), ``ok`` with the seconds it took or the first
