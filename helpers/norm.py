@@ -17,10 +17,14 @@ BatchNorm       C       (0, 2, 3)                  N, H, W   (one stat per chann
 LayerNorm       1       (2, 3)                     C, H, W   (one stat per sample)
 InstanceNorm    C       (2, 3)                     H, W      (per sample and channel)
 GroupNorm(G)    G       (2, 3)                     C/G, H, W (per sample and group)
+RMSNorm         1       (2, 3)                     C, H, W   (no mean, no beta)
 ==============  ======  =========================  ==========================
 
 So :func:`normalize` and :func:`normalize_backward` (the analytic backward pass) are
 the only numerical code; each layer picks G and whether the batch axis is averaged.
+RMSNorm is layer norm with the mean taken as 0: it divides x by its root mean square,
+sqrt(mean(x**2) + eps), and its backward pass removes only the component of the
+upstream gradient along x_hat.
 
 gamma and beta: (C,), initialised to ones and zeros. eps = 1e-5.
 
@@ -33,7 +37,7 @@ output for one sample no longer depends on the rest of the batch.
 
 A set of one value would normalise to exactly 0 whatever the input, so a layer refuses
 it with a ValueError (BatchNorm training on a batch of 1 of (N, C) input, InstanceNorm
-on (N, C) input, LayerNorm with C = 1 on (N, C) input).
+on (N, C) input, LayerNorm or RMSNorm with C = 1 on (N, C) input).
 
 Large inputs: the squared deviations of values near 1e200 overflow float64, so when a
 variance overflows, :func:`normalize` scales each set whose largest |x| reaches 2**500
@@ -96,22 +100,23 @@ def normalize(
 
 
 def _normalize(
-    x: Array, axes: tuple[int, ...], eps: float
+    x: Array, axes: tuple[int, ...], eps: float, centre: bool = True
 ) -> tuple[Array, tuple[Array, Array, Array, Array]]:
     """:func:`normalize` on checked arguments, inside an errstate that ignores overflow.
 
     The textbook formula first; if a variance overflowed (squares of values near
     1e154), the sets whose largest |x| reaches 2**SCALE_FROM (about 3e150) are scaled
     by 2**-k to below it and the formula is taken again: exact, since k is an integer.
+    centre=False takes the mean as 0 (RMS normalisation): var is then the mean square.
     """
-    mean = x.mean(axis=axes, keepdims=True)
+    mean = _mean(x, axes, centre)
     centred = x - mean
     var = np.mean(centred**2, axis=axes, keepdims=True)
     if not np.isfinite(var).all():
         largest = np.max(np.abs(x), axis=axes, keepdims=True, initial=0.0)
         k = np.maximum(np.frexp(largest)[1] - SCALE_FROM, 0)
         x_s = np.ldexp(x, -k)
-        mean_s = x_s.mean(axis=axes, keepdims=True)
+        mean_s = _mean(x_s, axes, centre)
         centred = x_s - mean_s
         var_s = np.mean(centred**2, axis=axes, keepdims=True)
         inv_std = 1.0 / np.sqrt(var_s + np.ldexp(eps, -2 * k))  # 2**k / sqrt(var + eps)
@@ -121,6 +126,14 @@ def _normalize(
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = centred * inv_std
     return x_hat, (x_hat, inv_std, mean, var)
+
+
+def _mean(x: Array, axes: tuple[int, ...], centre: bool) -> Array:
+    """The mean over ``axes`` (keepdims), or zeros of that shape when not centring."""
+    if centre:
+        return x.mean(axis=axes, keepdims=True)
+    averaged = {a % x.ndim for a in axes}
+    return np.zeros([1 if a in averaged else n for a, n in enumerate(x.shape)])
 
 
 def _check_axes(axes: object, ndim: int) -> tuple[int, ...]:
@@ -160,15 +173,24 @@ def normalize_backward(
     return dx
 
 
-def _projected(dx_hat: Array, x_hat: Array, inv_std: Array, axes: tuple[int, ...]) -> Array:
-    """The formula of :func:`normalize_backward`, on arguments already checked."""
-    mean_dx_hat = dx_hat.mean(axis=axes, keepdims=True)
+def _projected(
+    dx_hat: Array, x_hat: Array, inv_std: Array, axes: tuple[int, ...], centre: bool = True
+) -> Array:
+    """The formula of :func:`normalize_backward`, on arguments already checked; with
+    centre=False (RMS normalisation) only the component along x_hat is removed."""
+    mean_dx_hat = _mean(dx_hat, axes, centre)
     mean_dx_hat_x_hat = np.mean(dx_hat * x_hat, axis=axes, keepdims=True)
     return inv_std * (dx_hat - mean_dx_hat - x_hat * mean_dx_hat_x_hat)
 
 
 class _Normalization(LayerBase):
-    """The shared layer: checks, the (N, G, C/G, S) view, the affine part, backward."""
+    """The shared layer: checks, the (N, G, C/G, S) view, the affine part, backward.
+
+    A subclass with ``centre = False`` divides by the root mean square instead of the
+    standard deviation (the mean is taken as 0) and learns no beta.
+    """
+
+    centre = True
 
     def __init__(self, num_channels: int, groups: int, over_batch: bool, eps: float) -> None:
         super().__init__()
@@ -181,7 +203,8 @@ class _Normalization(LayerBase):
         self.over_batch = over_batch
         self.eps = as_positive(eps, "eps")
         self.params["gamma"] = np.ones(self.num_channels)
-        self.params["beta"] = np.zeros(self.num_channels)
+        if self.centre:
+            self.params["beta"] = np.zeros(self.num_channels)
         self.zero_grad()
 
     # -- shapes -----------------------------------------------------------------
@@ -243,16 +266,19 @@ class _Normalization(LayerBase):
         if self.group_size(x.shape) < 2:
             raise ValueError(
                 f"{self!r} would average over a single value for x of shape {x.shape}, "
-                f"which normalises every output to 0; {self._single_value_hint}"
+                f"which normalises every output to {'0' if self.centre else 'its sign'}; "
+                f"{self._single_value_hint}"
             )
-        x_hat, cache = _normalize(x.reshape(self.view_shape(x.shape)), self.axes, self.eps)
+        view = x.reshape(self.view_shape(x.shape))
+        x_hat, cache = _normalize(view, self.axes, self.eps, self.centre)
         return x_hat.reshape(x.shape), cache
 
     _single_value_hint = "it needs more than one value per group"
 
     def _affine(self, x_hat: Array) -> Array:
         shape = self._channel_shape(x_hat.ndim)
-        return self.params["gamma"].reshape(shape) * x_hat + self.params["beta"].reshape(shape)
+        out = self.params["gamma"].reshape(shape) * x_hat
+        return out + self.params["beta"].reshape(shape) if self.centre else out
 
     def _forward(self, x: Array) -> Array:
         """x: (N, C) or (N, C, H, W) -> out of the same shape."""
@@ -266,13 +292,15 @@ class _Normalization(LayerBase):
         mode, x_hat, cache = self._cache
         not_channel = (0,) + tuple(range(2, dout.ndim))
         self.grads["gamma"] = np.sum(dout * x_hat, axis=not_channel)
-        self.grads["beta"] = np.sum(dout, axis=not_channel)
+        if self.centre:
+            self.grads["beta"] = np.sum(dout, axis=not_channel)
         dx_hat = dout * self.params["gamma"].reshape(self._channel_shape(dout.ndim))
         if mode == "running":  # x_hat = (x - running_mean) * inv_std: affine in x
             return dx_hat * cache
         view = dx_hat.reshape(self.view_shape(x_hat.shape))
         x_hat_view, inv_std = cache[:2]
-        return _projected(view, x_hat_view, inv_std, self.axes).reshape(x_hat.shape)
+        dx = _projected(view, x_hat_view, inv_std, self.axes, self.centre)
+        return dx.reshape(x_hat.shape)
 
 
 class BatchNorm(_Normalization):
@@ -369,3 +397,23 @@ class GroupNorm(_Normalization):
 
     def __repr__(self) -> str:
         return f"GroupNorm(G={self.groups}, C={self.num_channels}, eps={self.eps:g})"
+
+
+class RMSNorm(_Normalization):
+    """Root-mean-square normalisation: layer norm without the mean, and without beta.
+
+    Per sample, over C (and H, W): out = gamma * x / sqrt(mean(x**2) + eps). It keeps
+    layer norm's division by a scale and drops its subtraction of the mean, so a
+    constant added to every feature of a sample is no longer removed, and it learns
+    only gamma: (C,). Same computation in training and evaluation. Like layer norm it
+    refuses a sample of one value ((N, 1) input), which it would map to sign(x).
+    """
+
+    centre = False
+    _single_value_hint = "RMS norm needs more than one value per sample"
+
+    def __init__(self, C: int, eps: float = EPS) -> None:
+        super().__init__(C, 1, over_batch=False, eps=eps)
+
+    def __repr__(self) -> str:
+        return f"RMSNorm(C={self.num_channels}, eps={self.eps:g})"

@@ -49,7 +49,7 @@ def _enough_values(layer: norm._Normalization, shape: tuple[int, ...]) -> tuple[
 
 def _assert_gradcheck(layer: norm._Normalization, x: np.ndarray, seed: int) -> None:
     report = check_layer(layer, x, rng=np.random.default_rng(seed + 1), raise_on_failure=False)
-    assert set(report.errors) == {"x", "gamma", "beta"}
+    assert set(report.errors) == {"x", *layer.params}
     assert report.passed, f"{layer!r} on x {x.shape}:\n{report.failure_message()}"
 
 
@@ -463,3 +463,79 @@ def test_normalize_refuses_an_eps_that_is_not_positive(eps):
 def test_statistic_index_refuses_a_shape_of_other_channels():
     with pytest.raises(ValueError, match="4 channels"):
         norm.LayerNorm(4).statistic_index((3, 5, 2, 2))
+
+
+# --- RMS norm: layer norm without the mean ---------------------------------------------
+
+
+@settings(deadline=None, max_examples=40)
+@given(dims=shapes_4d, seed=st.integers(0, 2**31 - 1), two_d=st.booleans())
+def test_rmsnorm_gradcheck(dims, seed, two_d):
+    n, g, cg, h, w = dims
+    c = g * cg
+    shape = (n, max(c, 2)) if two_d else (n, c, h, w)
+    rng = np.random.default_rng(seed)
+    layer = norm.RMSNorm(shape[1])
+    shape = _enough_values(layer, shape)
+    layer.params["gamma"][:] = rng.normal(1.0, 0.5, size=shape[1])
+    _assert_gradcheck(layer, _input(rng, shape), seed)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2, 3)])
+def test_rmsnorm_forward_against_the_formula(shape, rng):
+    layer = norm.RMSNorm(4)
+    layer.params["gamma"][:] = [0.5, 2.0, -1.0, 1.5]
+    x = rng.normal(1.0, 2.0, size=shape)
+    rows = x.reshape(shape[0], -1)
+    x_hat = (rows / np.sqrt(np.mean(rows**2, axis=1, keepdims=True) + EPS)).reshape(shape)
+    gamma = layer.params["gamma"].reshape((1, 4) + (1,) * (len(shape) - 2))
+    np.testing.assert_allclose(layer.forward(x), gamma * x_hat, rtol=1e-13, atol=1e-13)
+    assert list(layer.params) == ["gamma"] and list(layer.grads) == ["gamma"]
+
+
+def test_rmsnorm_keeps_a_shift_that_layer_norm_removes(rng):
+    x = rng.standard_normal((6, 8))
+    shifted = x + 3.0
+    ln, rms = norm.LayerNorm(8), norm.RMSNorm(8)
+    np.testing.assert_allclose(ln.forward(shifted), ln.forward(x), atol=1e-12)
+    assert np.max(np.abs(rms.forward(shifted) - rms.forward(x))) > 0.1
+    # both divide out a scale, and on zero-mean rows the two agree up to eps
+    np.testing.assert_allclose(rms.forward(5.0 * x), rms.forward(x), rtol=1e-4)
+    centred = x - x.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(rms.forward(centred), ln.forward(centred), atol=1e-12)
+
+
+def test_rmsnorm_backward_removes_only_the_x_hat_direction(rng):
+    layer = norm.RMSNorm(7, eps=1e-300)  # exact projection, eps aside
+    x = rng.normal(2.0, 1.0, size=(5, 7))
+    x_hat = layer.forward(x)  # gamma = 1
+    dx = layer.backward(rng.standard_normal(x.shape))
+    np.testing.assert_allclose((dx * x_hat).sum(axis=1), 0.0, atol=1e-12)
+    assert np.min(np.abs(dx.sum(axis=1))) > 1e-6  # the constant direction stays
+
+
+def test_rmsnorm_argument_checks(rng):
+    with pytest.raises(ValueError, match="single value"):
+        norm.RMSNorm(1).forward(rng.standard_normal((4, 1)))
+    with pytest.raises(ValueError, match="4 channels"):
+        norm.RMSNorm(4).forward(np.ones((3, 5)))
+    with pytest.raises(ValueError, match=r"\(N, 4\) or \(N, 4, H, W\)"):
+        norm.RMSNorm(4).forward(np.ones((2, 4, 3)))
+    with pytest.raises(ValueError, match="C must be a positive"):
+        norm.RMSNorm(0)
+    with pytest.raises(TypeError, match="integer"):
+        norm.RMSNorm("4")
+    with pytest.raises(ValueError, match="eps"):
+        norm.RMSNorm(3, eps=0.0)
+    with pytest.raises(ValueError, match="finite"):
+        norm.RMSNorm(3).forward(np.array([[np.nan, 1.0, 2.0]]))
+
+
+def test_rmsnorm_index_repr_protocol_and_1e200():
+    layer = norm.RMSNorm(6)
+    assert isinstance(layer, Layer) and repr(layer) == "RMSNorm(C=6, eps=1e-05)"
+    ids = layer.statistic_index((4, 6, 3, 5))
+    assert len(np.unique(ids)) == 4 and layer.group_size((4, 6, 3, 5)) == 6 * 3 * 5
+    out = norm.RMSNorm(3).forward(np.array([[1e200, -1e200, 0.0]]))
+    np.testing.assert_allclose(out[0], [np.sqrt(1.5), -np.sqrt(1.5), 0.0], rtol=1e-12)
+    assert layer.eval().forward(np.ones((2, 6))).shape == (2, 6)

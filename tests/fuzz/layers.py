@@ -104,6 +104,24 @@ def _norm_dx(layer: Any, x: np.ndarray, dout: np.ndarray) -> np.ndarray:
     ).reshape(x.shape)
 
 
+def _rms_forward(layer: Any, x: np.ndarray) -> np.ndarray:
+    rows = long(x).reshape(x.shape[0], -1)
+    x_hat = rows / np.sqrt((rows**2).mean(axis=1, keepdims=True) + L(norm.EPS))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return long(layer.params["gamma"]).reshape(shape) * x_hat.reshape(x.shape)
+
+
+def _rms_dx(layer: Any, x: np.ndarray, dout: np.ndarray) -> np.ndarray:
+    """dx of x_hat = x / rms: (dx_hat - x_hat * mean(dx_hat * x_hat)) / rms, per sample."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    dx_hat = (long(dout) * long(layer.params["gamma"]).reshape(shape)).reshape(x.shape[0], -1)
+    rows = long(x).reshape(x.shape[0], -1)
+    rms = np.sqrt((rows**2).mean(axis=1, keepdims=True) + L(norm.EPS))
+    x_hat = rows / rms
+    along = (dx_hat * x_hat).mean(axis=1, keepdims=True)
+    return ((dx_hat - x_hat * along) / rms).reshape(x.shape)
+
+
 def _mask(layer: Any, shape: tuple[int, ...]) -> np.ndarray:
     """The mask a dropout layer draws next: from a copy of its generator."""
     rng = copy.deepcopy(layer.rng)
@@ -112,7 +130,8 @@ def _mask(layer: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def _gamma(layer: Any) -> Any:
     layer.params["gamma"][...] = [0.5, 2.0, 1.5, 1.0][: layer.num_channels]
-    layer.params["beta"][...] = [0.1, -0.2, 0.3, 0.0][: layer.num_channels]
+    if "beta" in layer.params:  # RMSNorm learns no shift
+        layer.params["beta"][...] = [0.1, -0.2, 0.3, 0.0][: layer.num_channels]
     return layer
 
 
@@ -195,6 +214,16 @@ LAYER_KINDS = [
             ("InstanceNorm", lambda: norm.InstanceNorm(4), (3, 4, 2, 2)),
             ("GroupNorm", lambda: norm.GroupNorm(2, 4), (3, 4, 2, 2)),
         )
+    ),
+    LayerKind(
+        "RMSNorm",
+        lambda rng: _gamma(norm.RMSNorm(4)),
+        normal(3, 4, 2, 2, scale=2.0),
+        _rms_forward,
+        _rms_dx,
+        ndim=(2, 4),
+        shapes=lambda g: [np.ones((5, 3)), np.ones((5, 4, 1))],
+        empty="refuse",
     ),
     LayerKind(
         "BatchNorm (eval)",
@@ -639,6 +668,7 @@ def norm_index_entries() -> Iterator[Entry]:
         (norm.LayerNorm, lambda: norm.LayerNorm(4)),
         (norm.InstanceNorm, lambda: norm.InstanceNorm(4)),
         (norm.GroupNorm, lambda: norm.GroupNorm(2, 4)),
+        (norm.RMSNorm, lambda: norm.RMSNorm(4)),
     ):
 
         def index(shape: tuple[int, ...], make: Callable[[], Any] = make) -> tuple[Any, ...]:

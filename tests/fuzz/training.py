@@ -93,6 +93,7 @@ def norm_entries() -> Iterator[Entry]:
         ("BatchNorm", norm.BatchNorm, {"momentum": Real(0.1, low=0.0, high=1.0)}),
         ("LayerNorm", norm.LayerNorm, {}),
         ("InstanceNorm", norm.InstanceNorm, {}),
+        ("RMSNorm", norm.RMSNorm, {}),
     ):
         yield Entry(
             f"norm.{name}",
