@@ -5,6 +5,12 @@ docutils writes a bibliography as ``<div role="list">`` whose entries carry the 
 ``listitem`` elements is broken for assistive technology (axe-core's
 ``aria-required-children``, a critical violation). Each entry becomes a ``listitem``;
 the list, the entries' ids and the links to them stay as they are.
+
+myst-nb folds a cell tagged ``hide-input`` (the chapters' check cells) into
+``<details>`` whose ``<summary aria-label="Toggle hidden content">`` shows "Show code
+cell source": a name that does not contain the visible label (WCAG 2.5.3, axe-core's
+``label-content-name-mismatch``), so a speech-input user who says what they see is not
+understood. The aria-label goes; the summary's name is then its visible text.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 BIBLIOENTRY = 'role="doc-biblioentry"'
+FOLD_SUMMARY = '<summary aria-label="Toggle hidden content">'
 
 
 def _citation_entries_as_list_items(
@@ -24,6 +31,15 @@ def _citation_entries_as_list_items(
         context["body"] = body.replace(BIBLIOENTRY, 'role="listitem"')
 
 
+def _fold_summaries_named_by_their_text(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    body = context.get("body")
+    if isinstance(body, str) and FOLD_SUMMARY in body:
+        context["body"] = body.replace(FOLD_SUMMARY, "<summary>")
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.connect("html-page-context", _citation_entries_as_list_items)
+    app.connect("html-page-context", _fold_summaries_named_by_their_text)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
