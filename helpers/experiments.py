@@ -8,6 +8,7 @@ of each:
   because there the loop is the lesson); :func:`train_replicas` runs its full-batch
   step on many independent networks at once, for the statistics over many draws, and
   a test checks it against :func:`train` replica by replica;
+- :func:`evaluate` and :func:`accuracy` measure a model on a data set, in eval mode;
 - :func:`gradient_profile` and :func:`activation_profile` summarise one forward and
   backward pass per layer.
 
@@ -250,6 +251,36 @@ def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
     finally:
         model.training = was_training
     return float(value)
+
+
+def accuracy(model: Any, X: Array, y: Array) -> float:
+    """The fraction of samples whose largest output is their label: the mean of
+    ``argmax(model(X), axis=1) == y``, in eval mode; the model's mode is restored.
+
+    model: a layer whose output is (N, K), one score per class (logits, say).
+    X: (N, ...) inputs; y: (N,) integer labels in [0, K).
+    """
+    model = layers.as_layer(model, "model")
+    X = _samples(X, "X")
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iu" or labels.shape != (len(X),):
+        raise ArgumentTypeError(
+            f"y must be ({len(X)},) integer labels, one per sample of X; got "
+            f"{labels.dtype} with shape {labels.shape}"
+        )
+    was_training = model.training
+    model.training = False
+    try:
+        scores = model.forward(X)
+    finally:
+        model.training = was_training
+    if scores.ndim != 2 or len(scores) != len(X):
+        raise ValueError(f"model must output (N, K) scores, got shape {scores.shape}")
+    if labels.size and not 0 <= labels.min() <= labels.max() < scores.shape[1]:
+        raise ValueError(
+            f"labels y must be in [0, {scores.shape[1]}), got {labels.min()}..{labels.max()}"
+        )
+    return float(np.mean(scores.argmax(axis=1) == labels))
 
 
 @dataclass(frozen=True)

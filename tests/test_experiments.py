@@ -634,3 +634,31 @@ def test_mlp_refuses_wrong_flags_and_unknown_activations_at_once(rng):
         mlp([3, 4, 1], "tanh", rng, blocks="no")
     with pytest.raises(ValueError, match="unknown activation name 'bogus'"):
         mlp([3, 2], "bogus")
+
+
+def test_accuracy_counts_the_largest_score_in_eval_mode_and_restores_the_mode(rng):
+    dropout = layers.Dropout(0.9, rng)
+    model = layers.Sequential(dropout)
+    X = np.array([[0.0, 2.0, 1.0], [3.0, 0.0, 0.0], [0.0, 0.0, 5.0], [1.0, 4.0, 0.0]])
+    y = np.array([1, 0, 1, 1])
+    model.training = True
+    assert experiments.accuracy(model, X, y) == 0.75  # no unit dropped: eval mode
+    assert model.training
+    model.training = False
+    assert experiments.accuracy(model, X, list(y)) == 0.75 and not model.training
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        (np.ones((3, 2)), np.array([0.0, 1.0, 1.0]), TypeError, r"y must be \(3,\) integer"),
+        (np.ones((3, 2)), np.array([0, 1]), TypeError, r"y must be \(3,\) integer"),
+        (np.ones((3, 2)), np.array([0, 1, 2]), ValueError, r"labels y must be in \[0, 2\)"),
+        (np.ones((3, 2)), np.array([0, -1, 1]), ValueError, r"labels y must be in \[0, 2\)"),
+        (np.ones((0, 2)), np.array([], dtype=int), ValueError, "X must hold at least one"),
+        (np.ones(3), np.array([0, 1, 1]), ValueError, r"model must output \(N, K\)"),
+    ],
+)
+def test_accuracy_refuses_bad_arguments_by_name(X, y, error, match):
+    with pytest.raises(error, match=match):
+        experiments.accuracy(layers.Sequential(layers.Tanh()), X, y)
