@@ -295,6 +295,21 @@ def train_scenarios(rng: np.random.Generator) -> list[Case]:
         ),
         scenario(
             entry,
+            "record_train = 'no'",
+            "type",
+            lambda: fit(record_train="no"),
+            expect="error",
+            names=("record_train",),
+        ),
+        scenario(
+            entry,
+            "record_train = False",
+            "valid",
+            lambda: fit(record_train=False, X_val=X, y_val=y).val_loss,
+            check=lambda r: finite_array(np.array(r)),
+        ),
+        scenario(
+            entry,
             "NaN in X",
             "nan",
             lambda: fit(X=np.where(np.arange(X.size).reshape(X.shape) == 4, np.nan, X)),
