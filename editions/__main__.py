@@ -1,4 +1,8 @@
-"""``python -m editions``: the HTML book, the student edition, the browser edition.
+"""``python -m editions``: the browser edition, the HTML book, the student edition.
+
+The browser edition comes first: the book's pages start their explorers' live mode
+with its copy of Pyodide, and label the button with what that downloads
+(``_ext/explorer_live.py``).
 
 Each edition built is noted in ``_build/editions.json`` with the digest of the sources
 it was built from and the problems its log flagged (:func:`editions.book.record`).
@@ -32,7 +36,8 @@ def build_student(digest: str) -> None:
 
 
 def build_lite(digest: str) -> None:
-    """The in-browser edition, into _build/html/lite (after the book: it lives in the site)."""
+    """The in-browser edition, into _build/html/lite (a folder of the site the book's
+    build leaves alone)."""
     from editions import lite
 
     lite.build()
@@ -42,9 +47,9 @@ def build_lite(digest: str) -> None:
 def main() -> int:
     digest = book.sources_digest()
     steps: list[tuple[str, Callable[[str], object]]] = [
+        ("in-browser edition", build_lite),  # it holds the student notebooks too
         ("HTML book", build_book),
         ("student edition", build_student),
-        ("in-browser edition", build_lite),  # it holds the student notebooks too
     ]
     for name, step in steps:
         start = time.perf_counter()

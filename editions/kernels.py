@@ -12,8 +12,9 @@ removed when the kernel shuts down. The cause is fixed, so the warning never app
 The provisioner is registered under :data:`NAME` in pyproject.toml's
 ``jupyter_client.kernel_provisioners`` entry points; :func:`use_ipc_kernels` makes it
 the default for every kernel that the calling process starts afterwards, whatever the
-execution mode (myst-nb's cache, inline or direct, nbclient, nbval). Kernels of a
-live JupyterLab or Notebook server are not affected.
+execution mode (myst-nb's cache, inline or direct, nbclient, nbval). A live
+JupyterLab or Notebook 7 server of the book's environment uses it too: the server
+configuration in jupyter-config/ makes it the default there.
 
 The same kernels get one BLAS thread (:data:`BLAS_THREADS`, unless the caller's
 environment sets them). The book's matrices are small, and the build, the notebook

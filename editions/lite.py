@@ -100,6 +100,37 @@ PRELOAD += ["jedi", "ipython", "numpy", "matplotlib", "ipywidgets", "nn-fundamen
 PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 HELPERS = ("nn-fundamentals-helpers", ["helpers"], ["numpy", "matplotlib", "ipywidgets"])
 
+# The explorers' live mode on the book's pages (helpers/widgets/static/page/) runs
+# Pyodide in a Web Worker from this same folder, with a lock of its own that lists only
+# what drawing a frame needs: the helpers wheel with numpy and matplotlib, and their
+# dependencies but these, which the worker never imports: ipywidgets (only the live
+# widget imports it) and what matplotlib needs for other outputs than PNG (fontTools,
+# to embed fonts in PDF, PS and SVG) or for showing figures in a page (its Pyodide
+# backend). The browser tests draw every explorer in the worker.
+EXPLORER_LOCK = "explorer-lock.json"
+EXPLORER_DEPENDS = ["numpy", "matplotlib"]
+EXPLORER_LEFT_OUT = ["fonttools", "matplotlib-pyodide"]
+# Python compiles every module it imports from source, at every start of the worker:
+# about half of the worker's start. The worker's lock also lists this archive of
+# ``__pycache__`` files, the bytecode of each site-packages module the worker imports
+# (hash-based and unchecked, so Python uses it as it is), compiled by the build with
+# Pyodide's Python from the sources the site ships. Installed after the packages, next
+# to their sources (which stay, so tracebacks show code), it spares the compiling. It
+# also holds matplotlib's font list, made for its version: Pyodide ships one made for
+# another version, so matplotlib would build it again at every start.
+EXPLORER_BYTECODE = ("nn-fundamentals-explorer-bytecode", "explorer-bytecode.zip")
+#: What the worker imports and draws, so that every module it needs gets compiled.
+EXPLORER_IMPORTS = """
+import os
+os.environ["MPLBACKEND"] = "agg"
+from helpers.widgets import EXPLORERS
+from helpers.widgets._worker import frame
+for name, build in EXPLORERS.items():
+    frame(name, "-".join("0" for _ in build().controls))
+"""
+#: The runtime files the worker fetches (with the lock and its packages' files).
+EXPLORER_RUNTIME = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip"]
+
 
 def _run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(c) for c in command), flush=True)
@@ -281,6 +312,132 @@ def assemble_pyodide(dest: Path, downloads: Path) -> None:
     lock = {"info": lock["info"], "packages": dict(sorted(packages.items()))}
     (dest / "pyodide-lock.json").write_text(json.dumps(lock, indent=1), encoding="utf-8")
     compile_startup_modules(dest)
+    write_explorer_lock(dest)
+
+
+def explorer_lock(lock: dict) -> dict:
+    """The explorers' worker's lock: the entries of the site's ``lock`` that the
+    helpers wheel needs when it depends on EXPLORER_DEPENDS alone, without
+    EXPLORER_LEFT_OUT; same files, same sha256."""
+    packages = dict(lock["packages"])
+    packages[HELPERS[0]] = {**packages[HELPERS[0]], "depends": EXPLORER_DEPENDS}
+    names = closure({"packages": packages}, [HELPERS[0]], EXPLORER_LEFT_OUT)
+    kept = {name: dict(packages[name]) for name in names}
+    for entry in kept.values():
+        entry["depends"] = [d for d in entry["depends"] if d not in EXPLORER_LEFT_OUT]
+    return {"info": lock["info"], "packages": kept}
+
+
+def pyodide_folder(site: Path = SITE) -> Path:
+    """Where the site at ``site`` keeps its Pyodide (the edition's and the explorers')."""
+    return site / OUT.relative_to(SITE) / "static" / "pyodide"
+
+
+def write_explorer_lock(dest: Path) -> None:
+    """The explorers' worker's lock in ``dest``: :func:`explorer_lock` of the site's
+    lock, and the archive of the worker's modules compiled (EXPLORER_BYTECODE)."""
+    lock = explorer_lock(json.loads((dest / "pyodide-lock.json").read_text(encoding="utf-8")))
+    lock_path = dest / EXPLORER_LOCK
+    lock_path.write_text(json.dumps(lock, indent=1), encoding="utf-8")
+    name, file_name = EXPLORER_BYTECODE
+    script = inspect.getsource(_compile_explorer)
+    script += f"\n_compile_explorer('/site/{file_name}', {EXPLORER_IMPORTS!r})\n"
+    arguments = json.dumps([dest.resolve().as_posix(), [HELPERS[0]], EXPLORER_LOCK])
+    print("+ node: compile the explorers' worker's modules with Pyodide", flush=True)
+    driver = ["--input-type=module", "-e", NODE_DRIVER, arguments]
+    node.run("node", *driver, input=script.encode(), cwd=ROOT)
+    count = check_explorer_bytecode(
+        dest / file_name, [dest / e["file_name"] for e in lock["packages"].values()]
+    )
+    lock["packages"][name] = {
+        "name": name,
+        "version": lock["packages"][HELPERS[0]]["version"],
+        "file_name": file_name,
+        "install_dir": "site",
+        "sha256": _sha256(dest / file_name),
+        "package_type": "package",
+        "imports": [],
+        # Installed after these (Pyodide installs a package after its dependencies), so
+        # that its font list replaces matplotlib's.
+        "depends": [HELPERS[0], *EXPLORER_DEPENDS],
+        "unvendored_tests": False,
+    }
+    lock_path.write_text(json.dumps(lock, indent=1), encoding="utf-8")
+    print(f"lite: the explorers' worker gets {count} modules compiled", flush=True)
+
+
+def _compile_explorer(target: str, imports: str) -> None:
+    """In Pyodide: run ``imports``, then write to ``target`` (a zip) the bytecode of each
+    site-packages module imported, as ``folder/__pycache__/name.<tag>.pyc`` (hash-based,
+    unchecked), and matplotlib's font list (written again when it was imported). It
+    runs in Pyodide, so it imports what it needs."""
+    import importlib.util
+    import os
+    import sys
+    import sysconfig
+    import zipfile
+    from importlib._bootstrap_external import _code_to_hash_pyc  # type: ignore[attr-defined]
+
+    exec(imports, {})
+    root = "/" + sysconfig.get_path("purelib").lstrip("/") + "/"  # Pyodide's starts "//"
+    paths = sorted(
+        path
+        for module in list(sys.modules.values())
+        if (path := getattr(module, "__file__", None) or "").startswith(root)
+        and path.endswith(".py")
+    )
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            with open(path, "rb") as source:
+                data = source.read()
+            code = compile(data, path, "exec", dont_inherit=True)
+            pyc = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)
+            folder, name = os.path.split(path[len(root) :])
+            tag = sys.implementation.cache_tag
+            archive.writestr(f"{folder}/__pycache__/{name[:-3]}.{tag}.pyc", pyc)
+        import matplotlib.font_manager as font_manager
+
+        fonts = os.path.join(os.path.dirname(font_manager.__file__), "fontlist.json")
+        archive.write(fonts, fonts[len(root) :])
+
+
+def check_explorer_bytecode(archive: Path, wheels: list[Path]) -> int:
+    """Every member of the explorers' bytecode ``archive`` is the bytecode of a source
+    in one of ``wheels`` (its header holds that source's hash), hash-based and
+    unchecked, or matplotlib's font list; returns how many modules it holds."""
+    import _imp
+
+    sources: dict[str, bytes] = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as opened:
+            sources |= {n: opened.read(n) for n in opened.namelist() if n.endswith(".py")}
+    count = 0
+    with zipfile.ZipFile(archive) as opened:
+        for member in opened.namelist():
+            if member == "matplotlib/fontlist.json":
+                continue
+            folder, _, name = member.rpartition("/__pycache__/")
+            source = sources.get(f"{folder}/{name.split('.')[0]}.py")
+            pyc = opened.read(member)
+            key = int.from_bytes(pyc[:4], "little")
+            flags = int.from_bytes(pyc[4:8], "little")
+            if source is None or flags != 0b01 or pyc[8:16] != _imp.source_hash(key, source):
+                raise RuntimeError(f"{archive.name}: {member} is not the bytecode of a source")
+            count += 1
+    return count
+
+
+def explorer_download(folder: Path) -> dict[str, int]:
+    """The files the explorers' worker fetches from the site's Pyodide ``folder`` (file
+    name -> bytes), or {} when the folder has no EXPLORER_LOCK (no in-browser edition
+    built)."""
+    lock_path = folder / EXPLORER_LOCK
+    if not lock_path.is_file():
+        return {}
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    names = [*EXPLORER_RUNTIME, EXPLORER_LOCK]
+    names += sorted(entry["file_name"] for entry in lock["packages"].values())
+    return {name: (folder / name).stat().st_size for name in names}
 
 
 # --- 4. bytecode ------------------------------------------------------------------------
@@ -323,12 +480,14 @@ axes.legend()
 figure.savefig(io.BytesIO(), format="png")
 """
 
-#: Run by Node: start Pyodide from the assembled folder with the kernel's packages,
-#: mount the folder at /site, and run the Python given on standard input.
+#: Run by Node: start Pyodide from the assembled folder with the given packages (from
+#: the given lock, by default the site's), mount the folder at /site, and run the Python
+#: given on standard input.
 NODE_DRIVER = """
-const [folder, packages] = JSON.parse(process.argv[1]);
+const [folder, packages, lock] = JSON.parse(process.argv[1]);
 const { loadPyodide } = await import(folder + "/pyodide.mjs");
 const pyodide = await loadPyodide({ indexURL: folder + "/", packages,
+                                    lockFileURL: folder + "/" + (lock || "pyodide-lock.json"),
                                     messageCallback: () => {} });
 pyodide.FS.mkdir("/site");
 pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: folder }, "/site");

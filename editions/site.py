@@ -1,6 +1,9 @@
 """The built site as a reader's browser meets it: served on 127.0.0.1 (:func:`serve`,
 whose :class:`Server` records every request) and opened in headless Chromium that
-resolves no host but 127.0.0.1 (:func:`launch` with :data:`OFFLINE`).
+resolves no host but 127.0.0.1 (:func:`launch` with :data:`OFFLINE`, or
+:func:`launch_with_profile` for a browser that keeps its cache on disk). In a page,
+:data:`LIVE_START` and :data:`LIVE_MOVE` start an explorer's live mode and move its
+controls, each waiting for the frame.
 
 The browser tests and the benchmarks use these; Playwright (a test dependency) is
 imported only when a browser starts.
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from editions import book
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 #: A Chromium switch: no host but 127.0.0.1 resolves, so nothing can leave the machine.
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -57,6 +60,22 @@ def launch(executable: str, *args: str) -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def launch_with_profile(executable: str, profile: Path, *args: str) -> Iterator[BrowserContext]:
+    """Headless Chromium with a user profile of its own in ``profile``: its one context
+    keeps the HTTP cache on disk between pages, as a reader's browser does."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=executable, args=list(args), headless=True
+        )
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 # --- serving --------------------------------------------------------------------------
@@ -138,3 +157,51 @@ def wait_for_lite_kernel(page: Page, chapter: str, timeout: float) -> None:
         timeout=timeout * 1000,
     )
     page.get_by_text("Python (Pyodide) | Idle").wait_for(timeout=timeout * 1000)
+
+
+# --- the explorers' live mode on the book's pages --------------------------------------
+
+#: In the page, for an explorer's root element: press its live-mode button and wait
+#: (at most ``timeout`` ms) until the first live frame is shown; the milliseconds from
+#: the press to that frame decoded.
+LIVE_START = """async (root, timeout) => {
+  const button = root.querySelector(".nnfb-live-start");
+  const start = performance.now();
+  const first = new Promise((resolve, reject) => {
+    root.addEventListener("nnfb-live-frame", resolve, { once: true });
+    setTimeout(() => reject(new Error("no live frame after " + timeout + " ms: " +
+      root.querySelector(".nnfb-live-note").textContent)), timeout);
+  });
+  button.click();
+  await first;
+  await root.querySelector("img.nnfb-frame").decode();
+  return performance.now() - start;
+}"""
+
+#: In the page, for an explorer's root element and [k, value]: set its k-th control to
+#: ``value`` (an index into the control's values, its live values once live) as a
+#: reader does, and wait (at most ``timeout`` ms) until the frame of the new values is
+#: shown; the milliseconds from the move to that frame decoded, or null when the
+#: values were those already shown.
+LIVE_MOVE = """async (root, [k, value, timeout]) => {
+  const inputs = Array.from(root.querySelectorAll("[data-param]"));
+  const img = root.querySelector("img.nnfb-frame");
+  const start = performance.now();
+  inputs[k].value = String(value);
+  const key = inputs.map((el) => el.value).join("-");
+  if (key === root.dataset.liveKey) return null;
+  const shown = new Promise((resolve, reject) => {
+    const check = (event) => {
+      if (event.detail.key !== key) return;
+      root.removeEventListener("nnfb-live-frame", check);
+      resolve();
+    };
+    root.addEventListener("nnfb-live-frame", check);
+    setTimeout(() => reject(new Error("no live frame of " + key + " after " + timeout +
+      " ms: " + root.querySelector(".nnfb-live-note").textContent)), timeout);
+  });
+  inputs[k].dispatchEvent(new Event("input"));
+  await shown;
+  await img.decode();
+  return performance.now() - start;
+}"""

@@ -57,16 +57,22 @@ def _kind(value: object) -> str:
 # --- arrays -------------------------------------------------------------------------
 
 
+def as_array(x: object, name: str) -> np.ndarray:
+    """``np.asarray(x)``, refusing ragged nested lists by name (numpy's own message
+    names no argument)."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:
+        raise ArgumentTypeError(f"{name} must be a rectangular array; got {err}") from None
+
+
 def as_float_array(x: object, name: str) -> np.ndarray:
     """Return ``x`` as a float64 array (the same array when it is one), refusing
     non-numeric input by name."""
     if isinstance(x, np.ndarray):
         arr = x
     elif isinstance(x, (numbers.Real, Sequence)) and not isinstance(x, (str, bytes)):
-        try:
-            arr = np.asarray(x)
-        except ValueError as err:  # ragged nested lists
-            raise ArgumentTypeError(f"{name} must be a real-valued array; got {err}") from None
+        arr = as_array(x, name)
     else:
         raise ArgumentTypeError(
             f"{name} must be a real-valued array or number, got {type(x).__name__}"

@@ -20,6 +20,7 @@ read-only: they are shared by every caller.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -29,6 +30,7 @@ import numpy as np
 from ._checks import (
     ArgumentTypeError,
     NonFiniteError,
+    as_array,
     as_callable,
     as_nonnegative,
     as_positive,
@@ -258,7 +260,7 @@ def _padding(padding: object) -> tuple[int, int]:
 
 
 def _digits(y: object) -> Array:
-    arr, expected = np.asarray(y), "y must be an (N,) array of integer digits 0..9"
+    arr, expected = as_array(y, "y"), "y must be an (N,) array of integer digits 0..9"
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise ArgumentTypeError(f"{expected}, got {arr.dtype} with shape {arr.shape}")
     if arr.size and not 0 <= arr.min() <= arr.max() <= 9:
@@ -293,14 +295,15 @@ def mnist1d_signals(
        standard deviation corr_noise, smoothed by a Gaussian of standard deviation 2
        points;
     5. iid noise: Gaussian noise of standard deviation iid_noise is added everywhere;
-    6. shear: a line falling from c/2 to -c/2 across the canvas is subtracted, with c
+    6. shear: a line rising from -c/2 to c/2 across the canvas is subtracted, with c
        uniform in [-shear/2, shear/2);
     7. resample: the W points are linearly interpolated down to ``length``.
 
     y: (N,) integer digits in 0..9.
     rng: numpy Generator for every random draw.
     padding: (low, high), the range of the padding p, 0 <= low <= high.
-    returns X: (N, length) float64.
+    returns X: (N, length) float64. Noise so large that a signal leaves float64's range
+    is refused with a ValueError naming it.
     """
     y, rng, (low, high) = _digits(y), check_rng(rng), _padding(padding)
     scale = _non_negative(scale, "scale", below=2.0)
@@ -327,10 +330,12 @@ def mnist1d_signals(
     # smoothing and resampling are linear maps, the same for every row: each is one
     # matrix, the map applied to the rows of the identity
     smooth = _smooth(np.eye(width), sigma=2.0)
-    X = np.where(digit, X, corr_noise * rng.standard_normal((n, width)) @ smooth)
-    X += iid_noise * rng.standard_normal((n, width))
-    X -= (shear * (rng.random(n) - 0.5))[:, None] * np.linspace(-0.5, 0.5, width)
-    return X @ _interpolate(np.eye(width), np.linspace(0, width - 1, length))
+    with np.errstate(over="ignore", invalid="ignore"):  # noise beyond float64: refused below
+        X = np.where(digit, X, corr_noise * rng.standard_normal((n, width)) @ smooth)
+        X += iid_noise * rng.standard_normal((n, width))
+        X -= (shear * (rng.random(n) - 0.5))[:, None] * np.linspace(-0.5, 0.5, width)
+        X = X @ _interpolate(np.eye(width), np.linspace(0, width - 1, length))
+    return check_result(X, "a signal", "corr_noise, iid_noise or shear")
 
 
 class MNIST1D(NamedTuple):
@@ -411,6 +416,15 @@ def mnist1d(
         y = rng.permutation(np.arange(size, dtype=np.int64) % 10)
         sets.append((mnist1d_signals(y, rng, **params), y))
     (X_te, y_te), (X_val, y_val), (X_tr, y_tr) = sets
+    # first scaled by a power of two (exact, so the result is the same), so that the
+    # variance's squares stay finite however large the noise
+    k = math.frexp(np.max(np.abs(X_tr)))[1]
+    X_tr, X_val, X_te = (np.ldexp(X, -k) for X in (X_tr, X_val, X_te))
     mean, std = X_tr.mean(), X_tr.std()
+    if not std > 0:
+        raise ValueError(
+            f"the training set cannot be standardised: its n_train={len(X_tr)} signals of "
+            f"length={X_tr.shape[1]} hold one value only"
+        )
     X_tr, X_val, X_te = ((X - mean) / std for X in (X_tr, X_val, X_te))
     return MNIST1D(X_tr, y_tr, X_val, y_val, X_te, y_te)

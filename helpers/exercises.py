@@ -180,8 +180,9 @@ def checked(claim: str) -> None:
     cell is tagged ``hide-input``: the HTML book folds its code behind a toggle and a
     live notebook folds its source (``python -m editions.live`` sets that from the tag),
     so a reader sees this line and opens the code with one click. The line prints only
-    when every assert above it held.
+    when every assert above it held, with the claim's line breaks and runs of spaces
+    made single spaces.
     """
     if not isinstance(claim, str) or not claim.strip():
         raise TypeError(f"claim must be a non-empty string, got {claim!r}")
-    print(f"{PASS_MARK} Checked: {claim.strip()}")
+    print(f"{PASS_MARK} Checked: {' '.join(claim.split())}")

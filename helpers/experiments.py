@@ -49,7 +49,7 @@ pass overflows (before any update, the data are too large for the model).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,8 @@ from ._checks import (
     as_positive,
     as_positive_int,
     check_ndim,
+    check_not_empty,
+    check_result,
     check_rng,
     optional,
 )
@@ -692,8 +694,9 @@ class Replicas:
 
     loss: (S, steps + 1), the MSE loss before each step and, last, after the final
         step. A replica that diverged keeps the loss that stopped it, then NaN.
-    diverged: (S,) whether the replica's loss reached ``stop_above``; its weights stay
-        as they were at that step.
+    diverged: (S,) whether the replica stopped: its loss reached ``stop_above``, or its
+        gradients or new weights left float64's range (where train refuses the
+        step); its weights stay as they were at that step.
     negative: per hidden layer l, (S, steps + 1, M_l): whether unit j's
         pre-activation was <= 0 on every training input, before each step and after
         the last (for ReLU: the unit is dead).
@@ -710,15 +713,16 @@ class Replicas:
 
     def hidden(self, X: Array) -> list[Array]:
         """The hidden outputs a^(l), (S, N, M_l) each, of the final networks on
-        X: (S, N, M_0)."""
+        X: (S, N, M_0). An output beyond float64's range is refused, naming X."""
         fn = ACTIVATIONS[self.activation].fn
         out, a = [], as_finite_array(X, "X")
         S, m_0 = self.weights[0].shape[:2]
         if a.ndim != 3 or a.shape[0] != S or a.shape[2] != m_0:
             raise ValueError(f"X must have shape ({S}, N, {m_0}), got {a.shape}")
-        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
-            a = fn(a @ W + b[:, None, :], **self.act_params)
-            out.append(a)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below
+            for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+                a = fn(a @ W + b[:, None, :], **self.act_params)
+                out.append(check_result(a, "a hidden output", "X"))
         return out
 
     def __repr__(self) -> str:
@@ -741,7 +745,7 @@ def _replica_arguments(
     act_params: Any,
 ) -> tuple[Array, Array, list[int], Array, dict[str, Any]]:
     """train_replicas' arguments checked: X, y, widths, the rates (S, 1, 1), act_params."""
-    X, y = as_finite_array(X, "X"), as_finite_array(y, "y")
+    X, y = check_not_empty(as_finite_array(X, "X"), "X"), as_finite_array(y, "y")
     check_ndim(X, "X", (3,), "(S, N, M_0)")
     check_ndim(y, "y", (3,), "(S, N, M_L)")
     if not isinstance(widths, list | tuple) or len(widths) < 2:
@@ -755,7 +759,7 @@ def _replica_arguments(
         )
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-    act_params = dict(act_params or {})
+    act_params = dict(optional(as_instance, act_params, "act_params", Mapping, "a dict") or {})
     ACTIVATIONS[activation].fn(np.zeros(1), **act_params)  # refuses unknown parameters
     if not isinstance(rngs, list | tuple) or len(rngs) != S:
         raise ValueError(f"rngs must be a list of S = {S} Generators, one per replica")
@@ -799,7 +803,8 @@ def train_replicas(
 
     activation: a name in helpers.activations, with ``act_params`` (``{"alpha": 0.01}``).
     lr: one learning rate, or one per replica, (S,).
-    stop_above: a replica whose loss is not below this stops there (diverged).
+    stop_above: a replica whose loss is not below this stops there (diverged), as does
+        one whose step would leave float64's range.
     """
     X, y, widths, rates, act_params = _replica_arguments(
         widths, activation, X, y, lr, steps, rngs, stop_above, act_params
@@ -829,19 +834,26 @@ def train_replicas(
             if step == steps:
                 break
             delta = 2.0 * diff / diff[0].size  # dL/dz^(L), as losses.mse
-            moving = alive[:, None, None]  # a diverged replica keeps its weights
+            new_Ws, new_bs = list(Ws), list(bs)
             for k in range(len(Ws) - 1, -1, -1):
                 if k < len(Ws) - 1:
                     delta = delta * act.grad(pre[k], **act_params)
-                dW = np.swapaxes(inputs[k], 1, 2) @ delta
-                db = delta.sum(axis=1, keepdims=True)
-                if k > 0:  # dL/da^(k), before W^(k+1) changes
-                    delta_below = delta @ np.swapaxes(Ws[k], 1, 2)
-                Ws[k] = Ws[k] - np.where(moving, rates * dW, 0.0)
-                bs[k] = bs[k] - np.where(moving, rates * db, 0.0)
+                new_Ws[k] = Ws[k] - rates * (np.swapaxes(inputs[k], 1, 2) @ delta)
+                new_bs[k] = bs[k] - rates * delta.sum(axis=1, keepdims=True)
                 if k > 0:
-                    delta = delta_below
+                    delta = delta @ np.swapaxes(Ws[k], 1, 2)  # dL/da^(k)
+            # train refuses a step whose gradients or new weights leave float64, and
+            # stops there: so does a replica; a stopped one keeps its weights
+            alive &= _finite_per_replica(*new_Ws, *new_bs)
+            moving = alive[:, None, None]
+            Ws = [np.where(moving, new, W) for new, W in zip(new_Ws, Ws, strict=True)]
+            bs = [np.where(moving, new, b) for new, b in zip(new_bs, bs, strict=True)]
     return Replicas(loss, ~alive, negative, Ws, [b[:, 0, :] for b in bs], activation, act_params)
+
+
+def _finite_per_replica(*arrays: Array) -> Array:
+    """(S,): whether replica s's entries are finite in every one of the (S, ...) arrays."""
+    return np.logical_and.reduce([np.isfinite(a).all(axis=(1, 2)) for a in arrays])
 
 
 # --- profiling ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 from ._checks import (
     ArgumentTypeError,
     NonFiniteError,
+    as_array,
     as_finite_array,
     as_float_array,
     check_finite,
@@ -87,10 +88,7 @@ def _targets(y: object, n: int, k: int) -> Array:
         raise ArgumentTypeError(
             f"y must be integer labels (N,) or one-hot rows (N, K), got {type(y).__name__}"
         )
-    try:
-        y_arr = np.asarray(y)
-    except ValueError as err:  # ragged nested lists
-        raise ArgumentTypeError(f"y must be a rectangular array; got {err}") from None
+    y_arr = as_array(y, "y")
     if y_arr.ndim == 1:
         if y_arr.dtype.kind not in "iu":
             raise ArgumentTypeError(

@@ -410,6 +410,36 @@ def test_mnist1d_signals_bad_digits_are_named(bad_y):
         data.mnist1d_signals(bad_y, np.random.default_rng(0))
 
 
+def test_mnist1d_signals_ragged_digits_are_named():
+    with pytest.raises(TypeError, match=r"^y must be a rectangular array"):
+        data.mnist1d_signals([[1], [2, 3]], np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("noise", ["corr_noise", "iid_noise"])
+def test_mnist1d_signals_noise_beyond_float64_is_refused_by_name(noise):
+    # 1e308 times a standard normal draw beyond 1.8 overflows; nothing may warn
+    with pytest.raises(ValueError, match=f"a signal is not finite .*{noise}"):
+        data.mnist1d_signals(np.arange(10), np.random.default_rng(0), **{noise: 1e308})
+
+
+def test_mnist1d_standardises_signals_whose_squares_overflow():
+    # a shear of 1e300 gives signals near 1e299: their squares are beyond float64
+    sizes = {"n_train": 200, "n_val": 10, "n_test": 10}
+    huge = data.mnist1d(np.random.default_rng(5), shear=1e300, **sizes)
+    assert np.all(np.isfinite(huge.X_train)) and np.all(np.isfinite(huge.X_test))
+    assert abs(huge.X_train.mean()) < 1e-12 and abs(huge.X_train.std() - 1) < 1e-12
+    # the lines swamp the rest, so standardised they are the same as with a shear
+    # of 1e100, whose squares numpy can take
+    lines = data.mnist1d(np.random.default_rng(5), shear=1e100, **sizes)
+    for a, b in zip(huge, lines, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_mnist1d_refuses_a_training_set_of_one_value():
+    with pytest.raises(ValueError, match="n_train=1 signals of length=1 hold one value"):
+        data.mnist1d(np.random.default_rng(0), n_train=1, length=1)
+
+
 @pytest.mark.parametrize("bad_rng", [None, 0, np.random.RandomState(0)])
 def test_mnist1d_bad_rng_is_named(bad_rng):
     with pytest.raises(TypeError, match="rng must be a numpy Generator"):

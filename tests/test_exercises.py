@@ -7,7 +7,7 @@ import linecache
 import numpy as np
 import pytest
 
-from helpers.exercises import FAIL_MARK, PASS_MARK, check, describe
+from helpers.exercises import FAIL_MARK, PASS_MARK, check, checked, describe
 
 
 def _run_cell(source: str, namespace: dict, name: str) -> None:
@@ -97,3 +97,14 @@ def test_describe_is_short():
     assert describe(np.zeros((5, 3))) == "an array of shape (5, 3)"
     assert len(describe("x" * 500)) == 60
     assert describe(np.True_) == "True"
+
+
+def test_checked_says_the_claim_in_one_line(capsys):
+    checked("He initialisation keeps\n    the spread  ")
+    assert capsys.readouterr().out == f"{PASS_MARK} Checked: He initialisation keeps the spread\n"
+
+
+@pytest.mark.parametrize("claim", ["", " \n ", 5, None])
+def test_checked_refuses_a_claim_that_is_no_text(claim):
+    with pytest.raises(TypeError, match="claim must be a non-empty string"):
+        checked(claim)

@@ -538,14 +538,52 @@ def test_a_diverged_replica_stops_without_a_warning_and_leaves_the_others_alone(
         runs.hidden(X[:1])
 
 
+def test_a_replica_whose_update_overflows_stops_before_it_as_train_does():
+    # targets of 100 and a rate of 1e308: the first update leaves float64's range
+    X, y, gens = _replica_data([7, 8], widths=(2, 8, 1))
+    runs = experiments.train_replicas(
+        [2, 8, 1], "relu", X, 100 * y, lr=np.array([0.01, 1e308]), steps=5, rngs=gens
+    )
+    twin_X, twin_y, (gen,) = _replica_data([8], widths=(2, 8, 1))
+    net = mlp([2, 8, 1], "relu", gen)
+    history = train(
+        net, losses.mse, twin_X[0], 100 * twin_y[0], lr=1e308, steps=5, stop_above=np.inf
+    )
+    assert history.diverged and len(history.step_loss) == 1  # train refused the update
+    assert runs.diverged.tolist() == [False, True]
+    assert runs.loss[1, 0] == pytest.approx(history.step_loss[0], rel=1e-12)
+    assert np.all(np.isnan(runs.loss[1, 1:]))
+    for W, layer in zip(runs.weights, (net[0], net[2]), strict=True):
+        assert np.all(np.isfinite(W))
+        np.testing.assert_allclose(W[1], layer.params["W"], rtol=1e-12)
+
+
+def test_hidden_outputs_beyond_float64_are_refused_by_name():
+    ones = experiments.Replicas(
+        loss=np.zeros((1, 1)),
+        diverged=np.zeros(1, dtype=bool),
+        negative=[np.zeros((1, 1, 3), dtype=bool)],
+        weights=[np.ones((1, 2, 3)), np.ones((1, 3, 1))],
+        biases=[np.zeros((1, 3)), np.zeros((1, 1))],
+        activation="relu",
+        act_params={},
+    )
+    with pytest.raises(ValueError, match="a hidden output is not finite .* X is too large"):
+        ones.hidden(np.full((1, 4, 2), 1e308))  # relu(1e308 + 1e308)
+    np.testing.assert_array_equal(ones.hidden(np.full((1, 4, 2), 5e307))[0], 1e308)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
         (dict(X=np.ones((3, 4))), ValueError, "X must have shape"),
+        (dict(X=np.ones((2, 0, 2)), y=np.ones((2, 0, 1))), ValueError, "X must not be empty"),
         (dict(y=np.ones((2, 4, 2))), ValueError, "y"),
         (dict(widths=[2]), ValueError, "widths"),
         (dict(activation="swish"), ValueError, "activation"),
         (dict(act_params={"beta": 1.0}), ValueError, "unknown parameter"),
+        (dict(act_params="alpha"), TypeError, "act_params must be a dict, got str"),
+        (dict(act_params=[("alpha", 0.1)]), TypeError, "act_params must be a dict, got list"),
         (dict(rngs=[np.random.default_rng(0)]), ValueError, "rngs"),
         (dict(rngs=[0, 1]), TypeError, "rngs"),
         (dict(lr=-0.1), ValueError, "lr"),

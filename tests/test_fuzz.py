@@ -52,7 +52,7 @@ from tests.fuzz import (
     true,
 )
 from tests.fuzz.activations import activation_entries
-from tests.fuzz.basics import autodiff_entries, data_entries, init_entries
+from tests.fuzz.basics import autodiff_entries, data_entries, init_entries, mnist1d_entries
 from tests.fuzz.figures import drawing_entries, exercises_entries, plots_entries
 from tests.fuzz.layers import (
     layer_bookkeeping_entries,
@@ -60,7 +60,12 @@ from tests.fuzz.layers import (
     layer_pass_entries,
     norm_index_entries,
 )
-from tests.fuzz.toolkit import experiments_entries, gradcheck_entries, probes_entries
+from tests.fuzz.toolkit import (
+    experiments_entries,
+    gradcheck_entries,
+    probes_entries,
+    replicas_entries,
+)
 from tests.fuzz.training import (
     clipping_entries,
     loss_entries,
@@ -88,9 +93,11 @@ def catalogue() -> list[Entry]:
         regularization_entries,
         optim_entries,
         experiments_entries,
+        replicas_entries,
         gradcheck_entries,
         probes_entries,
         data_entries,
+        mnist1d_entries,
         init_entries,
         autodiff_entries,
         exercises_entries,

@@ -27,20 +27,24 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
-from test_live_jupyter import CHAPTERS as EXPLORER_CHAPTERS
-from test_live_jupyter import HTML_VALUES, frame, move, run_all_cells
 
 from editions import lite
 from editions.book import ROOT, chapters
 from editions.live import PLACEHOLDER
 from helpers import widgets
 from tests.support import site
-from tests.support.prose import round_off_scale
-from tests.support.site import ensure_built
+from tests.support.explorers import chapter_explorers
+from tests.support.jupyter_ui import frame, move, run_all_cells
+from tests.support.prose import built_prose_values, round_off_scale
+from tests.support.site import ensure_built, make_lite
 
 LITE = site.SITE / "lite"
 SCREENSHOTS = site.SCREENSHOTS / "lite"
 CHAPTERS = [p.name for p in chapters()]
+#: chapter stem -> the explorers it shows
+EXPLORER_CHAPTERS = chapter_explorers()
+#: The values of the HTML book's prose, read when the module loads.
+HTML_VALUES = built_prose_values(site.SITE / "book", CHAPTERS)
 OPEN_TIMEOUT = 120.0  # s: the lite page and its notebook
 REDRAW_TIMEOUT = 60.0  # s: one slider move until the new frame is shown
 # MyST source that must not survive rendering: roles, directive fences and their
@@ -129,6 +133,94 @@ def test_the_kernel_startup_modules_are_shipped_compiled():
 
 
 @pytest.mark.build  # reads what python -m editions wrote
+def test_the_explorers_worker_loads_the_sites_files_without_the_kernels_stack():
+    """explorer-lock.json lists entries of the site's lock (same files, same sha256):
+    helpers, numpy, matplotlib and what they need to draw, nothing of IPython or the
+    widgets, and the bytecode of the worker's modules, each compiled from a source the
+    site ships."""
+    folder = LITE / "static" / "pyodide"
+    site_lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+    lock = json.loads((folder / lite.EXPLORER_LOCK).read_text(encoding="utf-8"))
+    bytecode, archive = lite.EXPLORER_BYTECODE
+    names = set(lock["packages"]) - {bytecode}
+    assert {"numpy", "matplotlib", lite.HELPERS[0], "pillow"} <= names, sorted(names)
+    for absent in ["ipython", "ipywidgets", "traitlets", "jedi", *lite.EXPLORER_LEFT_OUT]:
+        assert absent not in names, absent
+    for name in names:
+        ours, theirs = lock["packages"][name], site_lock["packages"][name]
+        assert (ours["file_name"], ours["sha256"]) == (theirs["file_name"], theirs["sha256"])
+        assert not set(ours["depends"]) - names, name
+    assert lock["packages"][lite.HELPERS[0]]["depends"] == lite.EXPLORER_DEPENDS
+    entry = lock["packages"][bytecode]
+    assert entry["file_name"] == archive
+    assert entry["sha256"] == hashlib.sha256((folder / archive).read_bytes()).hexdigest()
+    wheels = [folder / lock["packages"][name]["file_name"] for name in names]
+    assert lite.check_explorer_bytecode(folder / archive, wheels) > 200
+    with zipfile.ZipFile(folder / archive) as opened:
+        members = set(opened.namelist())
+    for module in ["numpy/__init__", "matplotlib/figure", "helpers/widgets/_worker"]:
+        folder_name, _, name = module.rpartition("/")
+        assert f"{folder_name}/__pycache__/{name}.cpython-312.pyc" in members, module
+    download = lite.explorer_download(folder)
+    assert set(download) == {*lite.EXPLORER_RUNTIME, lite.EXPLORER_LOCK} | {
+        e["file_name"] for e in lock["packages"].values()
+    }
+
+
+def test_the_explorers_lock_keeps_what_drawing_needs():
+    def entry(depends: list[str]) -> dict:
+        return {"file_name": "f", "sha256": "s", "depends": depends}
+
+    site = {
+        "info": {"version": "0"},
+        "packages": {
+            lite.HELPERS[0]: entry(["numpy", "matplotlib", "ipywidgets"]),
+            "numpy": entry([]),
+            "matplotlib": entry(["numpy", "fonttools", "matplotlib-pyodide", "pillow"]),
+            "pillow": entry([]),
+            "fonttools": entry([]),
+            "matplotlib-pyodide": entry([]),
+            "ipywidgets": entry(["ipython"]),
+            "ipython": entry([]),
+        },
+    }
+    lock = lite.explorer_lock(site)
+    assert set(lock["packages"]) == {lite.HELPERS[0], "numpy", "matplotlib", "pillow"}
+    assert lock["packages"]["matplotlib"]["depends"] == ["numpy", "pillow"]
+    assert lock["packages"][lite.HELPERS[0]]["depends"] == ["numpy", "matplotlib"]
+    assert site["packages"][lite.HELPERS[0]]["depends"][-1] == "ipywidgets"  # untouched
+
+
+def test_the_bytecode_check_takes_only_bytecode_of_the_shipped_sources(tmp_path: Path):
+    """check_explorer_bytecode on archives made here (with this Python's bytecode):
+    the bytecode of a shipped source passes; of a changed source, checked against its
+    source, or of a module no wheel ships, it fails."""
+    import importlib.util
+    from importlib._bootstrap_external import _code_to_hash_pyc
+
+    source = b"x = 1\n"
+    wheel = _zip(tmp_path / "a-1.0-py3-none-any.whl", {"a/m.py": source})
+
+    def pyc(data: bytes, checked: bool = False) -> bytes:
+        code = compile(data, "m.py", "exec")
+        return _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=checked)
+
+    cases = {
+        "good": {"a/__pycache__/m.tag.pyc": pyc(source), "matplotlib/fontlist.json": b"{}"},
+        "changed": {"a/__pycache__/m.tag.pyc": pyc(b"x = 2\n")},
+        "checked": {"a/__pycache__/m.tag.pyc": pyc(source, checked=True)},
+        "stray": {"b/__pycache__/m.tag.pyc": pyc(source)},
+    }
+    for name, members in cases.items():
+        archive = _zip(tmp_path / f"{name}.zip", members)
+        if name == "good":
+            assert lite.check_explorer_bytecode(archive, [wheel]) == 1
+        else:
+            with pytest.raises(RuntimeError, match="is not the bytecode of a source"):
+                lite.check_explorer_bytecode(archive, [wheel])
+
+
+@pytest.mark.build  # reads what python -m editions wrote
 def test_every_chapter_is_in_the_lite_contents():
     listing = json.loads((LITE / "api" / "contents" / "book" / "all.json").read_text())
     names = {item["name"] for item in listing["content"]}
@@ -145,6 +237,19 @@ def test_the_readme_gives_the_size_the_edition_has():
     size = sum(p.stat().st_size for p in LITE.rglob("*") if p.is_file()) / 1e6
     stated = int(match.group(1))
     assert abs(size - stated) <= 0.1 * stated, f"README says {stated} MB, the build has {size:.1f}"
+
+
+@pytest.mark.build  # reads what python -m editions wrote
+def test_the_readme_gives_what_the_explorers_live_mode_downloads():
+    """README's "about N MB downloaded once" holds within 10% for the built site."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"about (\d+) MB downloaded once", readme)
+    assert match, "README.md no longer states what the explorers' live mode downloads"
+    size = sum(lite.explorer_download(LITE / "static" / "pyodide").values()) / 1e6
+    stated = int(match.group(1))
+    assert abs(size - stated) <= 0.1 * stated, (
+        f"README says {stated} MB, the worker loads {size:.1f}"
+    )
 
 
 def _package_wheel(path: Path, files: dict[str, bytes]) -> Path:
@@ -296,16 +401,11 @@ def test_round_off_scale_picks_out_tiny_numbers_only():
 # --- the browser ----------------------------------------------------------------------
 
 
-def _make_lite() -> list[str]:
-    lite.build()
-    return []
-
-
 @pytest.fixture(scope="module")
 def lite_site(build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The edition of the current sources (the one ``python -m editions`` built, or one
     built now), copied (safe from a rebuild meanwhile) and served on 127.0.0.1."""
-    ensure_built("lite", _make_lite)
+    ensure_built("lite", make_lite)
     _lite_config()
     for chapter in CHAPTERS:
         page = site.SITE / "book" / chapter.replace(".ipynb", ".html")
@@ -337,7 +437,7 @@ def run_all(page: Page, chapter: str) -> None:
 
 def slide_once(page: Page, explorer_name: str) -> None:
     """Drag the first slider of the explorer; its image must be redrawn."""
-    explorer = getattr(widgets, EXPLORER_NAMES[explorer_name])()
+    explorer = widgets.EXPLORERS[explorer_name]()
     root = page.locator(f".nnfb-explorer-{explorer.name}")
     assert root.count() == 1, f"expected one {explorer.name} explorer, found {root.count()}"
     root.scroll_into_view_if_needed()
@@ -355,14 +455,6 @@ def slide_once(page: Page, explorer_name: str) -> None:
     after = frame(root)
     assert after.png != before.png, f"{explorer.name}: moving {spec.name} left the same image"
     root.screenshot(path=SCREENSHOTS / f"{explorer.name}-moved.png")
-
-
-#: explorer name -> its factory in helpers.widgets
-EXPLORER_NAMES = {
-    getattr(widgets, factory)().name: factory
-    for factories in EXPLORER_CHAPTERS.values()
-    for factory in factories
-}
 
 
 @pytest.mark.browser
@@ -435,9 +527,9 @@ def test_chapter_runs_in_the_browser_offline(chromium: Browser, lite_site: str, 
         if differ:
             print(f"lite {chapter}: values that differ from the HTML book: {differ}")
 
-        for factory in EXPLORER_CHAPTERS.get(chapter, []):
+        for name in EXPLORER_CHAPTERS.get(chapter.removesuffix(".ipynb"), []):
             start = time.perf_counter()
-            slide_once(lite_page, getattr(widgets, factory)().name)
+            slide_once(lite_page, name)
             timings["slider redraw"] = time.perf_counter() - start
     finally:
         context.close()

@@ -1,67 +1,102 @@
-"""Live notebooks: a real browser against a real Jupyter server.
+"""Live notebooks: a real browser against real Jupyter servers, set up as a reader has them.
 
-For JupyterLab and for Notebook 7, every chapter is opened in headless Chromium, as
-the environment from requirements.txt sets them up (jupyterlab-myst renders the
-Markdown; no news or update pop-ups). Before running, each inserted value shows a
-"[run the code above]" placeholder. After Run > Run All Cells the rendered prose
-must hold no raw MyST and show every value that the chapter's HTML page shows,
-formatted the same way. Then every control of the chapter's explorers is moved as a
-reader would, with the mouse, and each move must make the kernel redraw: the image's
-PNG bytes change, and the status label written by the Python callback shows the new
-value.
+One JupyterLab server and one Notebook 7 server serve ``book/`` for the whole module,
+from the environment that requirements.txt installs, with the book's own settings
+(``jupyter-config/``: the front-ends' defaults, which both read, and the server's
+kernel provisioner) and no other setting that changes what a reader sees: the servers
+are only isolated (their own ports, a temporary home, a token, no saving). One
+headless Chromium visits both. JupyterLab stays open in one
+page, where each chapter is opened from the file browser; Notebook 7 opens each
+chapter in a page of its own.
+
+Every chapter is read in both front-ends at once, by two readers who swap front-ends
+from one chapter to the next:
+
+- the impatient reader clicks Run > Run All Cells the moment the notebook names its
+  kernel, before the kernel is ready, and unfolds the solutions afterwards (clicked
+  earlier, while the toolbar reads "No Kernel", Run All may run nothing or ask for a
+  kernel, in either front-end; the README says so);
+- the patient reader waits for an idle kernel, checks that each value reads
+  "[run the code above]", unfolds the solutions, then clicks Run All.
+
+Once every code cell has run, each reader scrolls through the chapter, reading each
+Markdown cell while it is on screen, and waits up to 10 s: no value may still read
+"[run the code above]", every value the chapter's HTML page shows must be shown in
+the same cell, formatted the same way, and no raw MyST may be left. Then every control
+of the chapter's explorers is moved with the mouse; each move must make the kernel
+redraw (the image's PNG bytes change, and the status label written by the Python
+callback shows the new value).
+
+A self-test shows that the reading can fail: on a server of its own, with the book's
+setting for rendering every cell taken out again, the patient reader must find values
+missing.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import json5
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from editions.book import BOOK, ROOT
+from editions.book import BOOK, ROOT, chapters
+from editions.kernels import NAME as PROVISIONER
+from editions.live import PLACEHOLDER, expressions
 from helpers import widgets
-from helpers.widgets import Choice, Explorer, Slider
+from helpers.widgets import Explorer
+from tests.support.explorers import chapter_explorers
+from tests.support.jupyter_ui import (
+    JS_RUN_STATE,
+    RUN_ALL_TIMEOUT,
+    click_run_all,
+    frame,
+    move,
+)
 from tests.support.notebooks import isolated_env
 from tests.support.prose import built_prose_values, raw_myst
 from tests.support.site import in_ci, launch
 
 BIN = Path(sys.executable).parent
-#: frontend -> (jupyter subcommand, the page that opens a notebook)
-FRONTENDS = {
-    "jupyterlab": ("lab", "lab/tree/{notebook}?reset&token={token}"),
-    "notebook7": ("notebook", "notebooks/{notebook}?token={token}"),
-}
-#: Chapters whose sliders the design promises; the test covers any others it finds.
-PROMISED = {"02_activations.ipynb", "05_initialization.ipynb", "06_vanishing_exploding.ipynb"}
+#: front-end -> its jupyter subcommand
+FRONTENDS = {"jupyterlab": "lab", "notebook7": "notebook"}
 START_TIMEOUT = 60.0  # s: server start, kernel start
-RUN_ALL_TIMEOUT = 300.0  # s: a whole chapter, run cell by cell in the browser
 REDRAW_TIMEOUT = 30.0  # s: one move of a control until the new frame is shown
-PNG = b"\x89PNG\r\n\x1a\n"
-SHOW_CALL = re.compile(r"\b(\w+)\(\)\.show\(\)")
+VALUES_WAIT = 10.0  # s: how long a reader waits, after scrolling, for values to appear
+VIEWPORT = {"width": 1280, "height": 900}
 
-# The frontend's user settings: no autosave (the chapters stay without outputs), and
-# every cell rendered at once rather than as it scrolls into view, so that the whole
-# prose can be read. News and update checks are off by the book's own configuration
-# (jupyter-config/), which the tests check rather than set.
-SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-}
-# The server refuses to save anything and keeps checkpoints outside the repository.
+#: The front-end defaults the book installs (requirements.txt installs ./jupyter-config
+#: into the environment's share/jupyter/lab/settings/overrides.d, which JupyterLab and
+#: Notebook 7 both read). The tests read them from there and set none of their own.
+BOOK_SETTINGS_DIR = ROOT / "jupyter-config" / "lab-settings"
+#: The server configuration the book installs (as etc/jupyter/jupyter_server_config.json):
+#: every kernel started with the book's provisioner (editions/kernels.py).
+BOOK_SERVER_CONFIG = ROOT / "jupyter-config" / "server-config" / "jupyter_server_config.json"
+#: The book's setting without which off-screen values stay placeholders (the self-test).
+WINDOWING = ("@jupyterlab/notebook-extension:tracker", "windowingMode")
+#: The chapter the self-test reads without that setting.
+SELF_TEST_CHAPTER = "07_normalization.ipynb"
+#: The servers' only user setting, and it is isolation: the front-end never saves (the
+#: server refuses to, below, and the chapters must stay without outputs). Autosave acts
+#: every two minutes and changes nothing a reader sees.
+ISOLATION_SETTINGS = {"@jupyterlab/docmanager-extension:plugin": {"autosave": False}}
+# The server refuses to save anything and keeps checkpoints outside the repository;
+# language servers are not looked for (nothing here uses them).
 SERVER_CONFIG = """\
 def _refuse_to_save(model, path, contents_manager, **kwargs):
     raise RuntimeError("the tests never save notebooks")
@@ -72,24 +107,56 @@ c.FileCheckpoints.checkpoint_dir = {checkpoints!r}
 c.LanguageServerManager.autodetect = False
 """
 
-JS_RUN_STATE = """() => {
-  for (const out of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {
-    if (out.textContent.includes('Traceback (most recent call last)')) {
-      return 'error: ' + out.textContent.slice(0, 3000);
-    }
-  }
-  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
-  const prompts = cells.map(c => (c.querySelector('.jp-InputPrompt') || {}).textContent || '');
-  return cells.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p)) ? 'done' : false;
+#: The notebook's toolbar names a kernel (it reads "No Kernel" until the front-end has
+#: begun to start one).
+JS_KERNEL_NAMED = """() => {
+  const name = document.querySelector('.jp-NotebookPanel .jp-Toolbar-kernelName');
+  const text = name ? name.innerText.trim() : '';
+  return text !== '' && text !== 'No Kernel';
 }"""
-JS_IMAGE = """async (root) => {
-  const img = root.querySelector('img.nnfb-image');
-  const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+#: Scroll the notebook from top to bottom, a screen at a time, and return the text of
+#: every Markdown cell as it showed while on screen (its index among the notebook's
+#: cells -> text), and the most cells the page held at once.
+JS_SCROLL_AND_READ = """async () => {
+  const all = () => [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const first = all()[0];
+  let box = first ? first.parentElement : null;
+  const scrolls = el => el.scrollHeight > el.clientHeight + 1
+    && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
+  while (box && !scrolls(box)) box = box.parentElement;
+  const scroller = box || document.scrollingElement;
+  const view = () => box ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const seen = {};
+  let most = 0;
+  scroller.scrollTop = 0;
+  await frame();
+  for (let step = 0; step < 2000; step++) {
+    const {top, bottom} = view();
+    const cells = all();
+    most = Math.max(most, cells.length);
+    cells.forEach((cell, i) => {
+      if (!cell.classList.contains('jp-MarkdownCell')) return;
+      const r = cell.getBoundingClientRect();
+      if (r.bottom <= top || r.top >= bottom) return;
+      const text = (cell.querySelector('.jp-Cell-inputArea') || cell).innerText;
+      const index = cell.dataset.windowedListIndex;
+      if (text.trim()) seen[index === undefined ? i : Number(index)] = text;
+    });
+    const before = scroller.scrollTop;
+    scroller.scrollTop = before + 0.8 * scroller.clientHeight;
+    await frame();
+    if (scroller.scrollTop === before) break;
   }
-  return {src: img.src, data: btoa(text)};
+  return {cells: most, seen};
+}"""
+JS_PLACEHOLDERS_GONE = """(p) => ![...document.querySelectorAll('.jp-Notebook .myst')]
+  .some(node => node.innerText.includes(p))"""
+#: Click every folded cell's placeholder; returns how many there were.
+JS_UNFOLD = """() => {
+  const folded = [...document.querySelectorAll('.jp-Notebook .jp-InputPlaceholder')];
+  folded.forEach(placeholder => placeholder.click());
+  return folded.length;
 }"""
 JS_REDRAWN = """([root, src, status]) => {
   const img = root.querySelector('img.nnfb-image');
@@ -98,21 +165,10 @@ JS_REDRAWN = """([root, src, status]) => {
 }"""
 
 
-def explorer_chapters() -> dict[str, list[str]]:
-    """Notebook name -> names of the helpers.widgets factories whose explorer it shows."""
-    found: dict[str, list[str]] = {}
-    for path in sorted(BOOK.glob("*.ipynb")):
-        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code":
-                found.setdefault(path.name, []).extend(SHOW_CALL.findall(source))
-    return {name: calls for name, calls in found.items() if calls}
-
-
-CHAPTERS = explorer_chapters()
-ALL_CHAPTERS = sorted(p.name for p in BOOK.glob("*.ipynb"))
+#: notebook name -> the explorers it shows (helpers.widgets.EXPLORERS names)
+CHAPTERS = {f"{stem}.ipynb": names for stem, names in chapter_explorers().items()}
+ALL_CHAPTERS = [p.name for p in chapters()]
 SITE_PAGES = ROOT / "_build" / "html" / "book"
-PLACEHOLDER = "[run the code above]"
 NEWS_QUESTION = "notified about official Jupyter news"
 JS_PROSE = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
   .map(cell => (cell.querySelector('.jp-Cell-inputArea') || cell).innerText)
@@ -121,6 +177,23 @@ JS_PROSE = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell
 
 # Read when the module loads, before any test can rebuild the book.
 HTML_VALUES = built_prose_values(SITE_PAGES, ALL_CHAPTERS)
+
+
+def book_settings() -> dict[str, dict[str, Any]]:
+    """The settings the book installs, by plugin, as JupyterLab merges its files."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted(BOOK_SETTINGS_DIR.glob("*.json*")):
+        for plugin, values in json5.loads(path.read_text(encoding="utf-8")).items():
+            merged.setdefault(plugin, {}).update(values)
+    return merged
+
+
+def schema_default(plugin: str, key: str) -> Any:
+    """A setting's default as JupyterLab's own schema gives it (before the book's)."""
+    package, name = plugin.split(":")
+    schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
+    schema = json.loads((schemas / package / f"{name}.json").read_text(encoding="utf-8"))
+    return schema["properties"][key]["default"]
 
 
 # --- the server -----------------------------------------------------------------------
@@ -135,25 +208,34 @@ class Server:
     token: str
     process: subprocess.Popen[bytes]
     log: Path
+    runtime: Path  # the server's JUPYTER_RUNTIME_DIR, with its kernels' connection files
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def page_url(self, notebook: str) -> str:
-        path = FRONTENDS[self.frontend][1].format(notebook=notebook, token=self.token)
-        return f"{self.base}/{path}"
-
-    def api(self, method: str, path: str) -> Any:
+    def api(self, method: str, path: str, prefix: str = "api") -> Any:
         """Call the REST API (token in the header); the decoded JSON reply or None."""
         request = urllib.request.Request(
-            f"{self.base}/api/{path}",
+            f"{self.base}/{prefix}/{path}",
             method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as reply:
             body = reply.read()
         return json.loads(body) if body else None
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        """A plugin's settings as the front-end gets them: schema (with the defaults
+        after every override), the user's own layer and the composite."""
+        return self.api("GET", f"settings/{plugin}", prefix="lab/api")
+
+    def kernel_state(self, notebook: str) -> str | None:
+        """The execution state of ``notebook``'s kernel, or None without a session."""
+        for session in self.api("GET", "sessions"):
+            if session["path"] == notebook:
+                return session["kernel"]["execution_state"]
+        return None
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
@@ -176,19 +258,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _isolated_env(home: Path) -> dict[str, str]:
-    """os.environ without the user's Jupyter and IPython setup; ours is written to ``home``."""
+def _isolated_env(home: Path, overrides: dict[str, dict[str, Any]] | None) -> dict[str, str]:
+    """os.environ without the user's Jupyter and IPython setup; ours is written to
+    ``home``. ``overrides`` (plugin -> settings) are laid over the installed defaults,
+    as a labconfig default_setting_overrides.json does: only the self-test uses them."""
     lab = {"JUPYTERLAB_SETTINGS_DIR": "user-settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}
     env = isolated_env(home, {var: f"config/lab/{sub}" for var, sub in lab.items()})
     settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
-    for plugin, values in SETTINGS.items():
-        file = settings / f"{plugin}.jupyterlab-settings"
+    for plugin, values in ISOLATION_SETTINGS.items():
+        package, name = plugin.split(":")
+        file = settings / package / f"{name}.jupyterlab-settings"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(values), encoding="utf-8")
+    config = Path(env["JUPYTER_CONFIG_DIR"])
     checkpoints = home / "checkpoints"
-    (Path(env["JUPYTER_CONFIG_DIR"]) / "jupyter_server_config.py").write_text(
+    (config / "jupyter_server_config.py").write_text(
         SERVER_CONFIG.format(checkpoints=str(checkpoints)), encoding="utf-8"
     )
+    if overrides:
+        (config / "labconfig").mkdir(exist_ok=True)
+        (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(overrides))
     return env
 
 
@@ -198,7 +287,7 @@ def _launch(frontend: str, home: Path, env: dict[str, str]) -> Server:
     log = home / f"server-{port}.log"
     command = [
         str(BIN / "jupyter"),
-        FRONTENDS[frontend][0],
+        FRONTENDS[frontend],
         "--no-browser",
         "--allow-root",
         "--ServerApp.ip=127.0.0.1",
@@ -211,7 +300,7 @@ def _launch(frontend: str, home: Path, env: dict[str, str]) -> Server:
         process = subprocess.Popen(
             command, env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    return Server(frontend, port, token, process, log)
+    return Server(frontend, port, token, process, log, Path(env["JUPYTER_RUNTIME_DIR"]))
 
 
 def _wait_until_up(server: Server) -> bool:
@@ -245,9 +334,9 @@ def stop(server: Server) -> None:
                 server.process.wait(timeout=20)
 
 
-def start(frontend: str, home: Path) -> Server:
+def start(frontend: str, home: Path, overrides: dict[str, dict[str, Any]] | None = None) -> Server:
     """Start ``jupyter lab`` or ``jupyter notebook`` on 127.0.0.1 with a random token."""
-    env = _isolated_env(home)
+    env = _isolated_env(home, overrides)
     for _ in range(3):  # another process may take the free port before the server does
         server = _launch(frontend, home, env)
         try:
@@ -268,20 +357,38 @@ def _book_state() -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module", params=list(FRONTENDS))
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A live server over book/, always shut down afterwards; book/ must be unchanged."""
+@contextmanager
+def serving(
+    *frontends: str, home: Path, overrides: dict | None = None
+) -> Iterator[dict[str, Server]]:
+    """Live servers over book/ (started side by side), always shut down afterwards;
+    book/ must be unchanged."""
     before = _book_state()
-    server = start(request.param, tmp_path_factory.mktemp(request.param))
+    servers: dict[str, Server] = {}
     try:
-        yield server
+        with ThreadPoolExecutor(len(frontends)) as pool:
+            jobs = {f: pool.submit(start, f, home / f, overrides) for f in frontends}
+            for frontend, job in jobs.items():
+                servers[frontend] = job.result()
+        yield servers
     finally:
-        stop(server)
+        for server in servers.values():
+            stop(server)
     after = _book_state()
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    assert not changed, f"the {request.param} session changed files in book/: {sorted(changed)}"
+    assert not changed, f"the live sessions changed files in book/: {sorted(changed)}"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    """One JupyterLab and one Notebook 7 server, shared by every test of the module."""
+    with serving(*FRONTENDS, home=tmp_path_factory.mktemp("live")) as servers:
+        yield servers
+
+
+@pytest.fixture(params=list(FRONTENDS))
+def server(request: pytest.FixtureRequest, servers: dict[str, Server]) -> Server:
+    return servers[request.param]
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +398,206 @@ def browser(chromium_path: str) -> Iterator[Browser]:
         yield browser
 
 
+@pytest.fixture(scope="module")
+def front_ends(browser: Browser, servers: dict[str, Server]) -> Iterator[dict[str, FrontEnd]]:
+    """Each front-end as a reader has it open, kept for every chapter."""
+    opened = {name: FrontEnd(server, browser) for name, server in servers.items()}
+    try:
+        yield opened
+    finally:
+        for front_end in opened.values():
+            front_end.context.close()
+
+
+# --- what a reader sees of the prose --------------------------------------------------
+
+
+def _cells(chapter: str) -> list[dict]:
+    return json.loads((BOOK / chapter).read_text(encoding="utf-8"))["cells"]
+
+
+def html_values(chapter: str) -> list[str]:
+    """The values the chapter's HTML page inserts into its prose, in reading order;
+    without a built page the test is skipped (failed in CI)."""
+    values = HTML_VALUES.get(chapter)
+    if values is None:
+        message = f"no built page for {chapter}: build the book first (README command 1)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return values
+
+
+def expected_values(chapter: str) -> dict[int, list[str]]:
+    """Markdown cell (its index among the notebook's cells) -> the values the HTML
+    page shows in it: one per inline expression, in reading order."""
+    values = iter(html_values(chapter))
+    expected: dict[int, list[str]] = {}
+    for index, cell in enumerate(_cells(chapter)):
+        if cell["cell_type"] == "markdown":
+            count = len(expressions("".join(cell["source"])))
+            if count:
+                expected[index] = [next(values) for _ in range(count)]
+    extra = list(values)
+    assert not extra, f"{chapter}: the HTML page shows more values than the notebook has: {extra}"
+    return expected
+
+
+@dataclass
+class Reading:
+    """A chapter's prose as a reader saw it, scrolling through after Run All: the text
+    of each Markdown cell while it was on screen, by the cell's index."""
+
+    chapter: str
+    texts: dict[int, str]
+    expected: dict[int, list[str]] = field(repr=False)
+    cells: int = 0  # the most cells the page held at once
+
+    @property
+    def total(self) -> int:
+        """The values the HTML page shows."""
+        return sum(len(values) for values in self.expected.values())
+
+    def missing(self) -> dict[int, list[str]]:
+        """Cell -> the HTML page's values that the cell does not show."""
+        missing = {}
+        for index, values in self.expected.items():
+            text = self.texts.get(index, "")
+            lacking = [v for v, n in Counter(values).items() for _ in range(n - text.count(v))]
+            if lacking:
+                missing[index] = lacking
+        return missing
+
+    @property
+    def shown(self) -> int:
+        """The HTML page's values that the reader saw, each in its own cell (a cell
+        that lacks n values, or shows n placeholders, shows n fewer)."""
+        missing, left = self.missing(), self.placeholders
+        lost = sum(max(len(missing.get(i, [])), left.get(i, 0)) for i in self.expected)
+        return self.total - lost
+
+    @property
+    def placeholders(self) -> dict[int, int]:
+        """Cell -> how many of its values still read PLACEHOLDER."""
+        counts = {i: text.count(PLACEHOLDER) for i, text in self.texts.items()}
+        return {i: n for i, n in counts.items() if n}
+
+    def unseen(self) -> list[int]:
+        """Cells with values that never showed any text."""
+        return [i for i in self.expected if not self.texts.get(i, "").strip()]
+
+    def raw(self) -> list[str]:
+        return raw_myst("\n\n".join(self.texts.values()))
+
+    def complete(self) -> bool:
+        cells = len(_cells(self.chapter))
+        return self.cells == cells and not self.placeholders and not self.missing()
+
+    def summary(self) -> str:
+        left = self.placeholders
+        return (
+            f"{self.shown} of {self.total} values shown, {sum(left.values())} placeholders "
+            f"left in {len(left)} of {len(self.texts)} Markdown cells"
+        )
+
+
+def read_prose(page: Page, chapter: str, wait: float = VALUES_WAIT) -> Reading:
+    """Scroll through the chapter, reading each Markdown cell while it is on screen;
+    while values are missing, wait and read again, for ``wait`` seconds in all."""
+    expected = expected_values(chapter)
+    deadline = time.monotonic() + wait
+    # Values arrive after their code has run: first wait until no rendered cell shows
+    # a placeholder (a cheap look at the page, not what the reader sees; that is read
+    # below, however this wait ended).
+    try:
+        page.wait_for_function(
+            JS_PLACEHOLDERS_GONE, arg=PLACEHOLDER, timeout=wait * 1000, polling=250
+        )
+    except PlaywrightTimeout:
+        pass
+    while True:
+        result = page.evaluate(JS_SCROLL_AND_READ)
+        texts = {int(i): text for i, text in result["seen"].items()}
+        reading = Reading(chapter, texts, expected, result["cells"])
+        if reading.complete() or time.monotonic() > deadline:
+            return reading
+        time.sleep(0.5)
+
+
+def check_reading(reading: Reading, who: str) -> None:
+    """Every value of the HTML page shown in its cell, no placeholder, no raw MyST."""
+    where = f"{reading.chapter}, {who}"
+    left = reading.placeholders
+    assert not left, (
+        f"{where}: {sum(left.values())} values still read {PLACEHOLDER!r} after Run All, "
+        f"in cells {sorted(left)} ({reading.summary()})"
+    )
+    assert not reading.unseen(), f"{where}: cells never shown while scrolling: {reading.unseen()}"
+    cells = len(_cells(reading.chapter))
+    assert reading.cells == cells, f"{where}: {reading.cells} cells shown, {cells} in it"
+    missing = reading.missing()
+    assert not missing, f"{where}: cells lack these values of the HTML page: {missing}"
+    raw = reading.raw()
+    assert not raw, f"{where}: raw MyST in the rendered prose: {raw[:5]}"
+
+
 # --- driving a notebook ---------------------------------------------------------------
+
+
+class FrontEnd:
+    """A front-end as a reader uses it, in one browser context kept for every chapter
+    (and so with the browser's cache, as a reader's browser keeps it). In JupyterLab
+    the reader opens each chapter from the file browser of one JupyterLab page; in
+    Notebook 7 each chapter opens in a page of its own."""
+
+    def __init__(self, server: Server, browser: Browser) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.context.set_default_timeout(START_TIMEOUT * 1000)
+        self._lab: Page | None = None
+
+    @property
+    def name(self) -> str:
+        return self.server.frontend
+
+    def _lab_page(self) -> Page:
+        if self._lab is None:
+            self._lab = self.context.new_page()
+            self._lab.goto(f"{self.server.base}/lab?reset&token={self.server.token}")
+            self._lab.wait_for_selector(".jp-DirListing-item", state="visible")
+        return self._lab
+
+    def open(self, chapter: str) -> Page:
+        """Open the chapter; return its page once its cells are there."""
+        if self.name == "jupyterlab":
+            page = self._lab_page()
+            page.locator(".jp-DirListing-item", has_text=chapter).dblclick()
+        else:
+            page = self.context.new_page()
+            page.goto(f"{self.server.base}/notebooks/{chapter}?token={self.server.token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", state="attached")
+        return page
+
+    def close(self, page: Page, chapter: str, failed: bool) -> None:
+        """Close the chapter without saving, then stop its kernel. After a failure
+        JupyterLab's page is opened afresh for the next chapter."""
+        try:
+            if self.name != "jupyterlab":
+                page.close()
+            elif failed:
+                self._lab = None
+                page.close()
+            else:
+                page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+                page.wait_for_function(
+                    "() => document.querySelector('.jp-Dialog') || "
+                    "!document.querySelector('.jp-NotebookPanel')"
+                )
+                if page.locator(".jp-Dialog").count():
+                    page.get_by_role("button", name="Discard").click()
+                page.wait_for_selector(".jp-NotebookPanel", state="detached")
+        finally:
+            self.server.shut_down_kernels(chapter)
 
 
 def wait_for_kernel(server: Server, notebook: str) -> None:
@@ -307,61 +613,24 @@ def wait_for_kernel(server: Server, notebook: str) -> None:
     raise TimeoutError(f"no idle kernel for {notebook}: {server.api('GET', 'sessions')}")
 
 
-def run_all_cells(page: Page, state_js: str = JS_RUN_STATE, polling: int = 250) -> None:
-    """Run > Run All Cells, and wait until ``state_js`` (a page function returning
-    'done', 'error: ...' or false) says every code cell has run."""
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    try:
-        state = page.wait_for_function(state_js, timeout=RUN_ALL_TIMEOUT * 1000, polling=polling)
-    except PlaywrightTimeout:
-        prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s; prompts: {prompts}")
-    assert state.json_value() == "done", state.json_value()
-
-
-@dataclass
-class Frame:
-    """The explorer's image as the browser shows it."""
-
-    src: str
-    png: bytes
-
-
-def frame(root: Locator) -> Frame:
-    """The bytes of the image the explorer ``root`` shows now, fetched by the page."""
-    shown = root.evaluate(JS_IMAGE)
-    png = base64.b64decode(shown["data"])
-    assert png.startswith(PNG), f"the explorer's image is not a PNG: {png[:16]!r}"
-    return Frame(shown["src"], png)
+def unfold_solutions(page: Page, chapter: str) -> None:
+    """Each solution cell starts folded; unfold them as a reader would, with a click
+    on each (dispatched to all at once)."""
+    folded = sum(
+        c["metadata"].get("jupyter", {}).get("source_hidden", False) for c in _cells(chapter)
+    )
+    shown = page.evaluate(JS_UNFOLD)
+    assert shown == folded > 0, (
+        f"{chapter}: {shown} folded cells shown, {folded} folded in the file"
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-Notebook .jp-InputPlaceholder')", polling=100
+    )
 
 
 def status_text(explorer: Explorer, params: dict[str, Any]) -> str:
     """What the callback writes into the status label for ``params``."""
     return ", ".join(f"{c.label or c.name} = {c.show(params[c.name])}" for c in explorer.controls)
-
-
-def move(page: Page, control: Locator, spec: Slider | Choice, value: Any) -> Any:
-    """Move one control away from ``value`` as a reader would; return its new value."""
-    if isinstance(spec, Choice):
-        options = list(spec.options)
-        new = options[(options.index(value) + 1) % len(options)]
-        control.locator("select").select_option(new)
-        return new
-    # Drag the slider's handle by a third of the track, towards its far side.
-    handle = control.locator(".noUi-handle")
-    handle.scroll_into_view_if_needed()
-    knob, track = handle.bounding_box(), control.locator(".noUi-base").bounding_box()
-    assert knob and track, "the slider is not displayed"
-    x, y = knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2
-    dx = track["width"] / 3 * (1 if x < track["x"] + track["width"] / 2 else -1)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + dx, y, steps=8)
-    page.mouse.up()
-    new = float(control.locator(".widget-readout").inner_text())
-    assert spec.show(new) != spec.show(value), f"dragging {spec.name} left it at {value}"
-    return new
 
 
 def check_explorer(page: Page, explorer: Explorer) -> list[float]:
@@ -402,113 +671,235 @@ def check_explorer(page: Page, explorer: Explorer) -> list[float]:
     return seconds
 
 
-# --- the tests ------------------------------------------------------------------------
+# --- the readers ----------------------------------------------------------------------
+
+#: The two readers of a chapter. The impatient one clicks Run All the moment the
+#: notebook names its kernel, before the kernel is ready; the patient one waits for
+#: an idle kernel, checks the placeholders and unfolds the solutions first.
+READERS = ("impatient", "patient")
 
 
-def test_the_chapters_with_sliders_show_their_explorers():
-    """The chapters the design promises sliders in call an explorer's ``.show()``."""
-    assert PROMISED <= set(CHAPTERS), f"explorers found only in {sorted(CHAPTERS)}"
-    for chapter, factories in CHAPTERS.items():
-        for factory in factories:
-            make = getattr(widgets, factory, None)
-            assert callable(make), f"{chapter} shows {factory}(), missing from helpers.widgets"
-            assert isinstance(make(), Explorer), f"{factory}() does not build an Explorer"
+def readers(chapter: str) -> dict[str, str]:
+    """Front-end -> the reader who reads ``chapter`` there. They swap front-ends from
+    one chapter to the next: every chapter is read by both readers, each front-end
+    serves both, and the two front-ends of a chapter run side by side."""
+    index = ALL_CHAPTERS.index(chapter)
+    return {name: READERS[(index + i) % 2] for i, name in enumerate(FRONTENDS)}
 
 
-def unfold_solutions(page: Page, chapter: str) -> None:
-    """Each solution cell starts folded; unfold them as a reader would, by clicking."""
-    cells = json.loads((BOOK / chapter).read_text(encoding="utf-8"))["cells"]
-    folded = sum(c["metadata"].get("jupyter", {}).get("source_hidden", False) for c in cells)
-    placeholders = page.locator(".jp-Notebook .jp-InputPlaceholder")
-    shown = placeholders.count()
-    assert shown == folded > 0, (
-        f"{chapter}: {shown} folded cells shown, {folded} folded in the file"
-    )
-    for left in range(folded, 0, -1):
-        placeholders.first.click()
+@dataclass
+class Visit:
+    """One reader's visit to a chapter in one front-end."""
+
+    front_end: FrontEnd
+    chapter: str
+    reader: str
+    unfold: bool = True
+    page: Page | None = None
+    kernel_at_click: str = ""
+    unfolded: bool = False
+    reading: Reading | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    _started: float = field(default_factory=time.perf_counter)
+
+    def __str__(self) -> str:
+        return f"{self.front_end.name} {self.chapter}, the {self.reader} reader"
+
+    def _mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._started
+        self._started = now
+
+    def start(self) -> None:
+        """Open the chapter and click Run All as this reader does."""
+        server, chapter = self.front_end.server, self.chapter
+        self.page = page = self.front_end.open(chapter)
+        if self.reader == "impatient":
+            page.wait_for_function(JS_KERNEL_NAMED, polling=50)
+            state = server.kernel_state(chapter)
+            click_run_all(page)
+            assert state != "idle", f"{self}: the kernel was ready before Run All was clicked"
+            self.kernel_at_click = state or "no session yet"
+            self._mark("open")
+            return
+        wait_for_kernel(server, chapter)
+        self._mark("open")
+        assert NEWS_QUESTION not in page.inner_text("body"), "a news pop-up greets the reader"
+        # jupyterlab-myst renders the Markdown cells after the page has loaded.
         page.wait_for_function(
-            "n => document.querySelectorAll('.jp-Notebook .jp-InputPlaceholder').length < n",
-            arg=left,
+            "p => document.querySelector('.jp-Notebook').textContent.includes(p)",
+            arg=PLACEHOLDER,
+            timeout=REDRAW_TIMEOUT * 1000,
+            polling=250,
+        )
+        before = page.evaluate(JS_PROSE)
+        assert "{eval}" not in before and 'f"{' not in before, f"{self}: raw expressions"
+        if self.unfold:
+            unfold_solutions(page, chapter)
+            self.unfolded = True
+        click_run_all(page)
+        self.kernel_at_click = "idle"
+
+    def poll(self) -> bool:
+        """Whether every code cell has run; fails on a traceback. Until the solutions
+        are unfolded their cells are left out: the impatient reader unfolds them once
+        the rest has run."""
+        assert self.page is not None
+        state = self.page.evaluate(JS_RUN_STATE, not self.unfolded)
+        assert not str(state).startswith("error"), f"{self}: {state}"
+        if state == "done" and self.unfold and not self.unfolded:
+            unfold_solutions(self.page, self.chapter)
+            self.unfolded = True
+            return False
+        if state == "done":
+            self._mark("run all")
+        return state == "done"
+
+    def read(self) -> Reading:
+        assert self.page is not None
+        self._started = time.perf_counter()  # not the wait for the other front-end's run
+        self.reading = read_prose(self.page, self.chapter)
+        self._mark("read")
+        return self.reading
+
+    def move_controls(self) -> None:
+        assert self.page is not None
+        for name in CHAPTERS.get(self.chapter, []):
+            explorer: Explorer = widgets.EXPLORERS[name]()
+            redraws = check_explorer(self.page, explorer)
+            self.timings[f"slowest {explorer.name} redraw"] = max(redraws)
+
+    def summary(self) -> str:
+        assert self.reading is not None
+        clicked = f"Run All clicked with the kernel {self.kernel_at_click}"
+        times = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
+        return (
+            f"{self.front_end.name} {self.chapter} ({clicked}): {self.reading.summary()}; {times}"
         )
 
 
-def check_prose(page: Page, chapter: str) -> str:
-    """After Run All: no raw MyST, and every value of the HTML page shown. Returns a
-    one-line summary."""
-    expected = HTML_VALUES.get(chapter)
-    if expected is None:
-        message = f"no built page for {chapter}: build the book first (README command 1)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    # jupyterlab-myst evaluates a cell's expressions after the cell runs: wait for them.
-    deadline = time.monotonic() + REDRAW_TIMEOUT
-    while PLACEHOLDER in (text := page.evaluate(JS_PROSE)) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert PLACEHOLDER not in text, f"{chapter}: values still read {PLACEHOLDER!r} after Run All"
-    raw = raw_myst(text)
-    assert not raw, f"{chapter}: raw MyST in the rendered prose: {raw[:5]}"
-    missing = sorted({v for v in expected if v not in text})
-    assert not missing, f"{chapter}: the live prose lacks these values of the HTML page: {missing}"
-    return f"{len(set(expected))} of {len(set(expected))} prose values, 0 raw MyST"
+def wait_for_runs(visits: list[Visit]) -> None:
+    """Wait until every visit's code cells have all run."""
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT
+    waiting = list(visits)
+    while waiting:
+        waiting = [visit for visit in waiting if not visit.poll()]
+        if waiting and time.monotonic() > deadline:
+            pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s: {waiting[0]}")
+        time.sleep(0.25 if waiting else 0)
+
+
+# --- the tests ------------------------------------------------------------------------
+
+
+def test_every_chapter_is_read_by_both_readers_and_in_both_front_ends():
+    """The plan of readers: both readers for every chapter, and in each front-end."""
+    plans = [readers(chapter) for chapter in ALL_CHAPTERS]
+    assert all(sorted(plan.values()) == sorted(READERS) for plan in plans)
+    for name in FRONTENDS:
+        assert {plan[name] for plan in plans} == set(READERS), name
+
+
+def test_the_book_renders_every_cell_for_readers():
+    """The book's settings render every cell: jupyterlab-myst fills in only the values
+    of cells that have been rendered (see jupyter-config/lab-settings)."""
+    plugin, key = WINDOWING
+    assert book_settings()[plugin][key] == "none"
+    assert schema_default(plugin, key) != "none", "JupyterLab's own default; the self-test needs it"
+
+
+def test_the_servers_start_kernels_with_the_book_provisioner(server: Server):
+    """jupyter-config makes the book's kernel provisioner the servers' default: Unix
+    sockets (and one BLAS thread, tests/test_kernels.py), no unencrypted TCP ports."""
+    config = json.loads(BOOK_SERVER_CONFIG.read_text(encoding="utf-8"))
+    assert config["KernelProvisionerFactory"]["default_provisioner_name"] == PROVISIONER
+    request = urllib.request.Request(
+        f"{server.base}/api/kernels",
+        data=json.dumps({"name": "python3"}).encode(),
+        method="POST",
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=START_TIMEOUT) as reply:
+        kernel = json.loads(reply.read())
+    try:
+        connection = json.loads((server.runtime / f"kernel-{kernel['id']}.json").read_text())
+    finally:
+        server.api("DELETE", f"kernels/{kernel['id']}")
+    assert connection["transport"] == "ipc", (server.frontend, connection)
+    assert "running over TCP" not in server.log_tail(100_000), server.frontend
+
+
+def test_the_servers_get_the_book_settings_and_set_none_of_their_own(server: Server):
+    """Each front-end's defaults are the book's (installed by requirements.txt), and
+    the server's own user settings touch none of them."""
+    for plugin, values in book_settings().items():
+        settings = server.settings(plugin)
+        defaults = settings["schema"]["properties"]
+        for key, value in values.items():
+            assert defaults[key]["default"] == value, (server.frontend, plugin, key)
+            assert key not in settings["settings"], (server.frontend, plugin, key)
+    for plugin, values in ISOLATION_SETTINGS.items():
+        assert server.settings(plugin)["settings"] == values, (server.frontend, plugin)
+        assert plugin not in book_settings(), f"{plugin}: the tests would override the book"
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", ALL_CHAPTERS)
-def test_run_all_shows_the_prose_values_and_every_control_redraws(
-    browser: Browser, server: Server, chapter: str
+def test_every_value_is_shown_after_run_all_and_every_control_redraws(
+    front_ends: dict[str, FrontEnd], chapter: str
 ):
-    """Before running, placeholders; after Run All, the prose of the HTML book with its
-    values; then every control of the chapter's explorers must redraw."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(START_TIMEOUT * 1000)
-    timings: dict[str, float] = {}
+    """The chapter in JupyterLab and in Notebook 7 side by side, one read by the
+    impatient reader and the other by the patient one: after Run All each sees every
+    value of the HTML page; then every control of its explorers redraws."""
+    html_values(chapter)
+    plan = readers(chapter)
+    visits = [Visit(front_ends[name], chapter, reader) for name, reader in plan.items()]
+    visits.sort(key=lambda visit: visit.reader != "impatient")  # the impatient one first
+    failed = True
     try:
-        start = time.perf_counter()
-        page.goto(server.page_url(chapter))
-        page.wait_for_selector(".jp-Notebook .jp-CodeCell", state="attached")
-        wait_for_kernel(server, chapter)
-        timings["open"] = time.perf_counter() - start
-        if HTML_VALUES.get(chapter):
-            # jupyterlab-myst renders the Markdown cells after the page has loaded.
-            deadline = time.monotonic() + REDRAW_TIMEOUT
-            while PLACEHOLDER not in page.evaluate(JS_PROSE) and time.monotonic() < deadline:
-                time.sleep(0.25)
-        before = page.evaluate(JS_PROSE)
-        assert NEWS_QUESTION not in page.inner_text("body"), "a news pop-up greets the reader"
-        if HTML_VALUES.get(chapter):
-            assert PLACEHOLDER in before, f"{chapter}: no placeholders before running"
-        assert "{eval}" not in before and 'f"{' not in before, f"{chapter}: raw expressions"
-        unfold_solutions(page, chapter)
-        start = time.perf_counter()
-        run_all_cells(page)
-        timings["run all"] = time.perf_counter() - start
-        summary = check_prose(page, chapter)
-        for factory in CHAPTERS.get(chapter, []):
-            explorer: Explorer = getattr(widgets, factory)()
-            redraws = check_explorer(page, explorer)
-            timings[f"slowest {explorer.name} redraw"] = max(redraws)
+        for visit in visits:
+            visit.start()
+        wait_for_runs(visits)
+        for visit in visits:
+            check_reading(visit.read(), f"{visit.front_end.name}, the {visit.reader} reader")
+        for visit in visits:
+            visit.move_controls()
+        failed = False
     finally:
-        context.close()
-        server.shut_down_kernels(chapter)
-    print(
-        f"{server.frontend} {chapter}: {summary}; "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-    )
+        for visit in visits:
+            if visit.page is not None:
+                visit.front_end.close(visit.page, chapter, failed)
+    for visit in visits:
+        print(visit.summary())
 
 
-def test_news_and_release_checks_are_off_by_default(server: Server):
-    """The book's jupyter-config (installed by requirements.txt) sets the defaults."""
-    if server.frontend != "jupyterlab":
-        pytest.skip("the news and release checks are JupyterLab's")
-    plugin = "@jupyterlab/apputils-extension:notification"
-    request = urllib.request.Request(
-        f"{server.base}/lab/api/settings/{plugin}",
-        headers={"Authorization": f"token {server.token}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        settings = json.loads(reply.read())
-    defaults = settings["schema"]["properties"]
-    assert defaults["fetchNews"]["default"] == "false", defaults["fetchNews"]
-    assert defaults["checkForUpdates"]["default"] is False, defaults["checkForUpdates"]
+@pytest.mark.browser
+def test_without_the_book_setting_values_go_missing(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+):
+    """Self-test: with the book's setting for rendering every cell taken out again (the
+    server's defaults are JupyterLab's own), the patient reader of the chapter below
+    must be found to miss values that are off screen during Run All."""
+    chapter = SELF_TEST_CHAPTER
+    html_values(chapter)
+    plugin, key = WINDOWING
+    old = {plugin: {key: schema_default(plugin, key)}}
+    home = tmp_path_factory.mktemp("old-default")
+    with serving("jupyterlab", home=home, overrides=old) as servers:
+        server = servers["jupyterlab"]
+        assert server.settings(plugin)["schema"]["properties"][key]["default"] == old[plugin][key]
+        front_end = FrontEnd(server, browser)
+        # Folded cells are rendered only near the screen too: the reader leaves them.
+        visit = Visit(front_end, chapter, "patient", unfold=False)
+        try:
+            visit.start()
+            wait_for_runs([visit])
+            reading = visit.read()
+        finally:
+            if visit.page is not None:
+                front_end.close(visit.page, chapter, failed=True)
+            front_end.context.close()
+    print(f"jupyterlab {chapter}, {key} {old[plugin][key]!r}: {reading.summary()}")
+    assert reading.placeholders and reading.missing(), reading.summary()
+    with pytest.raises(AssertionError, match="still read"):
+        check_reading(reading, "the self-test")

@@ -72,9 +72,29 @@ def test_softmax_cross_entropy_integer_labels(n, k, seed, scale):
     assert value == pytest.approx(expected, rel=1e-10), (value, expected)
     np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)
     report = check_grad(
-        lambda z: losses.softmax_cross_entropy(z, labels)[0], grad, logits, tol=TOL, name="logits"
+        lambda z: losses.softmax_cross_entropy(z, labels)[0],
+        grad,
+        logits,
+        tol=TOL,
+        name="logits",
+        raise_on_failure=False,
     )
-    assert report.passed, report.failure_message()
+    # The loss log-sum-exp(z) - z_y cancels digits when one logit dominates (loss ~1e-6
+    # from logits ~6), so its central difference carries round-off of about
+    # eps * max|z| / h; below that floor the relative error says nothing.
+    round_off = 10 * np.finfo(float).eps * np.abs(logits).max() / 1e-5
+    difference = np.abs(report.analytic["logits"] - report.numeric["logits"]).max()
+    assert report.passed or difference < round_off, report.failure_message()
+
+
+def test_softmax_cross_entropy_gradient_where_one_logit_dominates():
+    # The case that needs the round-off floor above. The gradient is right to within
+    # softmax - y's own round-off (1 - p, then - 1, loses about eps absolute).
+    logits = np.array([[6.12275736, -7.66699509]])
+    value, grad = losses.softmax_cross_entropy(logits, np.array([0]))
+    p = 1.0 / (1.0 + np.exp(logits[0, 0] - logits[0, 1]))
+    np.testing.assert_allclose(value, np.log1p(p / (1 - p)), rtol=1e-12)
+    np.testing.assert_allclose(grad, [[-p, p]], rtol=1e-12, atol=4 * np.finfo(float).eps)
 
 
 @settings(deadline=None, max_examples=50)

@@ -58,7 +58,7 @@ def test_static_html_is_self_contained_and_complete(explorer, static_page):
     sizes = [len(c.values) for c in explorer.controls]
     assert len(data["index"]) == int(np.prod(sizes))  # every grid point has a frame
     # alpha only changes leaky_relu and elu frames, so the others are rendered once per range
-    assert len(data["frames"]) == 2 * 5 * 3 + 6 * 3
+    assert len(data["frames"]) == 2 * 5 * 5 + 6 * 5
     assert max(data["index"].values()) == len(data["frames"]) - 1
     assert page.count('type="range"') == 2 and page.count("<select") == 1
     assert data["labels"][1] == ["0.00", "0.01", "0.10", "0.30", "1.00"]

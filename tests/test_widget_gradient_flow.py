@@ -125,7 +125,7 @@ def test_bad_parameters_are_clear_errors():
 def test_static_front_end_has_one_distinct_frame_per_grid_point():
     explorer = gradient_flow_explorer()
     pngs, index = explorer.frames()
-    assert len(pngs) == len(index) == 3 * 2 * 4
+    assert len(pngs) == len(index) == 3 * 5 * 5
     assert len(set(pngs)) == len(pngs)
     html = explorer.static_html()
     assert html.count('type="range"') == 2 and "<select" in html

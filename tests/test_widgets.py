@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from helpers import plots, widgets
-from helpers.widgets import EXPLORERS, FRAMES_ENV, Choice, Explorer, Slider
+from helpers.widgets import EXPLORERS, FRAMES_ENV, Choice, Explorer, Slider, _worker
 from helpers.widgets._cache import last_result
 from helpers.widgets._static import asset, grid_frames
 from tests.support.explorers import chapter_explorers
@@ -62,7 +62,8 @@ def test_a_reused_figure_renders_the_same_bytes_as_a_fresh_one(built):
     """Draw functions keep their artists between frames (_cache.reuse): a frame must
     not depend on the frames drawn before it."""
     name, explorer, _ = built
-    points = [params for _, params, _ in explorer.grid()][::3]
+    grid = [params for _, params, _ in explorer.grid()]
+    points = grid[:: max(3, len(grid) // 20)]  # about 20 points of each explorer's grid
     for params in points:
         explorer.render(**params)
     for params in reversed(points):
@@ -102,6 +103,88 @@ def test_a_static_frame_and_its_alt_text_share_one_computation(name, monkeypatch
     monkeypatch.setattr(module, function, lambda *a, **k: counted.append(1) or real(*a, **k))
     pngs, alts, _ = grid_frames(EXPLORERS[name]())
     assert len(counted) == len(pngs) == len(alts)
+
+
+# --- the in-page live front-end (the explorers' Web Worker) -------------------------------
+
+
+def test_every_slider_has_five_static_values_and_fifty_live_steps(built):
+    """The static frames show at least 5 values of every slider; live, a slider steps
+    through at least 50 values over the ipywidgets slider's range, the static values
+    among them, and the page knows the label of each."""
+    name, explorer, page = built
+    data = frames_data(page)
+    box = explorer.live()
+    for k, control in enumerate(explorer.controls):
+        if not isinstance(control, Slider):
+            assert data["live"][k] is None
+            continue
+        live = control.live_values()
+        widget = box.inputs[control.name]
+        assert len(control.values) >= 5, f"{name}: {control.name} has {len(control.values)}"
+        assert len(live) - 1 >= 50, f"{name}: {control.name} moves in {len(live) - 1} steps"
+        assert (live[0], live[-1]) == (widget.min, widget.max) and widget.step == control.live_step
+        assert all(b > a for a, b in zip(live, live[1:], strict=False))
+        assert data["live"][k]["labels"] == [control.show(v) for v in live]
+        assert [live[i] for i in data["live"][k]["at"]] == [float(v) for v in control.values]
+
+
+def test_live_values_step_the_range_and_keep_the_static_values():
+    assert Slider("a", [0.0, 0.3], step=0.1).live_values() == [0.0, 0.1, 0.2, 0.3]
+    assert Slider("a", [0.0, 0.25, 0.5], step=0.1).live_values() == [
+        0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5
+    ]  # fmt: skip
+    assert Slider("a", [0.0, 1.05], step=0.5).live_values() == [0.0, 0.5, 1.0, 1.05]
+    assert Slider("a", [1, 2, 4]).live_values() == [1.0, 2.0, 3.0, 4.0]  # step: the first gap
+
+
+def _live_key(explorer: Explorer, params: dict[str, Any]) -> str:
+    """The worker's key of params: an index per control, into a slider's live values."""
+    return "-".join(
+        str(
+            (c.live_values() if isinstance(c, Slider) else list(c.values)).index(
+                float(params[c.name]) if isinstance(c, Slider) else params[c.name]
+            )
+        )
+        for c in explorer.controls
+    )
+
+
+def test_the_worker_draws_what_the_static_frames_show(built):
+    """helpers.widgets._worker.frame, which the page's Web Worker runs, draws a grid
+    point with the same render and alt text as its static frame (here, natively: the
+    same bytes; the browser tests compare Pyodide's)."""
+    name, explorer, page = built
+    data = frames_data(page)
+    grid = list(explorer.grid())
+    for key, params, _ in grid[:: len(grid) // 4]:
+        reply = json.loads(_worker.frame(name, _live_key(explorer, params)))
+        frame = data["index"][key]
+        assert reply["src"] == "data:image/png;base64," + data["frames"][frame], (name, key)
+        assert reply["alt"] == data["alts"][frame] == explorer.alt_text(**params)
+        assert reply["said"] == explorer.values_text(**params)
+
+
+def test_the_worker_refuses_what_no_page_asks_for():
+    with pytest.raises(ValueError, match="explorer must be one of"):
+        _worker.frame("toy", "0-0")
+    explorer = EXPLORERS["gradient_flow"]()
+    for key, message in [
+        ("0-1", "3 indices"),
+        ("0-1-x", "3 indices"),
+        ("0--1-2", "3 indices"),
+        ("0-999-1", "depth has 56 values"),
+        ("3-0-0", "activation has 3 values"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _worker.live_params(explorer, key)
+    with pytest.raises(TypeError, match="key must be a str"):
+        _worker.live_params(explorer, 12)  # type: ignore[arg-type]
+    assert _worker.live_params(explorer, "2-1-0") == {
+        "activation": "relu",
+        "depth": 6.0,
+        "gain": 0.5,
+    }
 
 
 # --- the output a notebook cell shows ------------------------------------------------------

@@ -3,8 +3,11 @@
 One module per job: :mod:`._model` (the explorer, its controls, its alt texts),
 :mod:`._static` (the precomputed frames of the HTML book, with their HTML, CSS and
 JavaScript as files in ``static/``), :mod:`._live` (the ipywidgets front-end),
-:mod:`._output` (what a notebook cell displays) and :mod:`._cache` (artists kept
-between frames, and a frame's computation shared by its picture and its alt text).
+:mod:`._worker` (the in-page front-end: what a Web Worker on a book page runs, with
+Pyodide, to draw any value on the reader's request; its scripts are in
+``static/page/``), :mod:`._output` (what a notebook cell displays) and :mod:`._cache`
+(artists kept between frames, and a frame's computation shared by its picture and its
+alt text).
 
 Each explorer lives in its own module and is built by a function that returns an
 :class:`Explorer`:

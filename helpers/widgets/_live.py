@@ -25,12 +25,11 @@ def live_widget(explorer: Explorer) -> Any:
     for c in explorer.controls:
         desc = c.label or c.name
         if isinstance(c, Slider):
-            step = c.step or (c.values[1] - c.values[0])
             widget = w.FloatSlider(
                 value=c.start,
                 min=c.values[0],
                 max=c.values[-1],
-                step=step,
+                step=c.live_step,
                 description=desc,
                 continuous_update=False,
                 readout_format=".3g",

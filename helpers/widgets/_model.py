@@ -12,6 +12,9 @@ a module of its own and each calling the same :meth:`Explorer.render` and
 - the static one (:mod:`helpers.widgets._static`): every frame of the parameter grid
   rendered ahead of time, with a range input per slider and a select per choice;
   it needs no kernel and loads nothing from the network (the HTML book, offline);
+- the in-page one (:mod:`helpers.widgets._worker`): on the reader's request, the HTML
+  book's page runs this package in a Web Worker (Pyodide, the site's own files) and
+  each slider then steps through :meth:`Slider.live_values`, every value drawn there;
 - :meth:`Explorer.show`, one notebook output that holds the live one everywhere and
   the static one where the HTML book is built (:mod:`helpers.widgets._output`).
 
@@ -39,7 +42,8 @@ class Slider:
     """A numeric parameter.
 
     values: the grid of the static front-end (its frames), in increasing order.
-    step: the live slider's step; the live range is [values[0], values[-1]].
+    step: the live sliders' step (default: the first gap of values); the live range
+        is [values[0], values[-1]] (see :meth:`live_values`).
     fmt: how the value is shown, e.g. "{:.2f}".
     """
 
@@ -62,6 +66,22 @@ class Slider:
 
     def show(self, value: Any) -> str:
         return self.fmt.format(value)
+
+    @property
+    def live_step(self) -> float:
+        """The step of the live front-ends' sliders."""
+        return float(self.step or (self.values[1] - self.values[0]))
+
+    def live_values(self) -> list[float]:
+        """Every value a live slider takes: [values[0], values[-1]] in steps of
+        ``live_step``, rounded to 12 digits (so 0.1 + 0.2 gives 0.3), with the static
+        values among them. The in-page front-end moves through these (its range input
+        steps through their indices), and so its frames start where the static ones are.
+        """
+        lo, hi = float(self.values[0]), float(self.values[-1])
+        count = round((hi - lo) / self.live_step)
+        grid = {round(lo + k * self.live_step, 12) for k in range(count + 1)} | {hi}
+        return sorted(grid | {float(v) for v in self.values})
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ book offline. Each range input reports its shown value (``aria-valuetext``), not
 index; a live region announces the new values whenever a control moves, and every
 frame carries its own alt text.
 
+On the book's pages a live mode can take over (``static/page/explorer-live.js``, see
+:mod:`._worker`): the markup has its button and a note, hidden or empty until that
+script fills them, and the data holds, for each slider, the labels of its live values
+and where its static values are among them.
+
 Stable CSS classes (``nnfb-static-explorer``, ``nnfb-control-<param>``, ``nnfb-frame``,
 ``nnfb-value``, ``nnfb-announce``) let the browser tests find the parts.
 """
@@ -76,6 +81,18 @@ def _control_html(control: Any, start: int) -> str:
     )
 
 
+def _live_grid(control: Any) -> dict[str, list[Any]] | None:
+    """For a slider, what the in-page live mode needs (see :mod:`._worker`): the label
+    of each of its live values, and where each static value is among them."""
+    if not isinstance(control, Slider):
+        return None
+    values = control.live_values()
+    return {
+        "labels": [control.show(v) for v in values],
+        "at": [values.index(float(v)) for v in control.values],
+    }
+
+
 def static_html(explorer: Explorer) -> str:
     """Self-contained HTML: the precomputed frames, the controls and the script."""
     pngs, alts, index = grid_frames(explorer)
@@ -87,6 +104,7 @@ def static_html(explorer: Explorer) -> str:
         "index": index,
         "labels": [[c.show(v) for v in c.values] for c in explorer.controls],
         "names": [c.label or c.name for c in explorer.controls],
+        "live": [_live_grid(c) for c in explorer.controls],
     }
     first = index["-".join(map(str, start))]
     return Template(asset("explorer.html")).substitute(

@@ -152,7 +152,7 @@ def activation_explorer() -> Explorer:
             Slider(
                 "alpha", [0.0, 0.01, 0.1, 0.3, 1.0], "alpha", step=0.01, fmt="{:.2f}", default=0.1
             ),
-            Slider("x_range", [2.0, 5.0, 10.0], "input range ±", step=0.5, default=5.0),
+            Slider("x_range", [2.0, 3.0, 5.0, 7.5, 10.0], "input range ±", step=0.1, default=5.0),
         ],
         height=3.2,
         canonical=_canonical,

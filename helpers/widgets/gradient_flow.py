@@ -35,6 +35,10 @@ ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu")
 FLOOR = 1e-30
 #: Samples of the regression problem.
 N_SAMPLES = 32
+#: The static frames' depths and gains (1.4 is close to He's sqrt(2)); the live sliders
+#: move through every depth and every step of 0.05 in gain in between.
+DEPTHS = (5, 10, 20, 30, 60)
+GAINS = (0.5, 1.0, 1.4, 2.0, 4.0)
 
 
 def _build(fig: Figure) -> dict[str, Any]:
@@ -170,8 +174,8 @@ def gradient_flow_explorer() -> Explorer:
         draw=draw_gradient_flow,
         controls=[
             Choice("activation", list(ACTIVATION_CHOICES), "activation", default="sigmoid"),
-            Slider("depth", [10, 30], "hidden layers", step=1, fmt="{:.0f}", default=10),
-            Slider("gain", [0.5, 1.0, 1.4, 2.0], "init gain", step=0.05, fmt="{:.2f}", default=1.0),
+            Slider("depth", DEPTHS, "hidden layers", step=1, fmt="{:.0f}", default=10),
+            Slider("gain", GAINS, "init gain", step=0.05, fmt="{:.2f}", default=1.0),
         ],
         height=3.2,
         title="Gradient-flow explorer: the gradient norm of every layer",

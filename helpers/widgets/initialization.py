@@ -60,8 +60,9 @@ ACTIVATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.0, 4.
 GRAD_RANGE = (-10.0, 10.0)  # log10 |dL/da|
 BINS = 40
 GRAD_BINS = 60
-#: The static frames' scales; the live slider moves through every value in between.
-SCALES = (0.01, 1.0, 4.0)
+#: The static frames' scales (1.67 stands for the frameworks' tanh gain 5/3); the live
+#: sliders move through every step of 0.01 in between.
+SCALES = (0.01, 0.1, 0.5, 1.0, 1.67, 4.0)
 # On a busy machine, handing a product to a second BLAS thread costs more than these
 # small products themselves. Row blocks of 32 keep each product (at most 32 x 128 x 122
 # multiply-adds) on one OpenBLAS thread; of 16, 32, 64 and 128 rows, 32 redrew fastest.

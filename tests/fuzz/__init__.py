@@ -397,7 +397,9 @@ class Real(Slot):
     low_open: bool = False
     high_open: bool = False
     names: tuple[str, ...] = ()
-    policy: str = "refuse"  # or "ieee": NaN and +-inf are numbers like any other
+    # or "ieee": NaN and +-inf are numbers like any other; or "mask": NaN is refused,
+    # +-inf are judged by the range (a threshold such as stop_above=inf)
+    policy: str = "refuse"
     none_ok: bool = False  # None is a valid value (a default that means "none")
 
     def valid(self, rng: np.random.Generator) -> float:
@@ -450,7 +452,7 @@ class Real(Slot):
     def _expect(self, v: float) -> str:
         if math.isfinite(v):
             return "either" if self._inside(v) else "error"
-        if self.policy != "ieee":
+        if self.policy == "refuse" or (self.policy == "mask" and math.isnan(v)):
             return "error"
         return "result" if math.isnan(v) or self._inside(v) else "error"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,17 @@ from tests.fuzz import (
     L,
     Real,
     Rng,
+    Slot,
     Thing,
+    Variant,
     assert_close,
+    assert_finite,
     equal,
     is_,
+    long,
     refuses_writes,
     scenario,
+    to_float,
     true,
 )
 
@@ -157,6 +163,260 @@ def _read_only_array(a: np.ndarray) -> bool:
 def _writeable(a: np.ndarray) -> bool:
     a[...] = 0.0
     return True
+
+
+# --- MNIST-1D ------------------------------------------------------------------------
+
+#: mnist1d_signals' defaults, the data set's published ones (its docstring says so).
+SIGNAL_DEFAULTS: dict[str, Any] = {
+    "padding": (36, 60),
+    "scale": 0.4,
+    "max_translation": 48,
+    "corr_noise": 0.25,
+    "iid_noise": 0.02,
+    "shear": 0.75,
+    "length": 40,
+}
+
+
+def _lerp(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """values (M,), known at 0, 1, ..., M - 1, read linearly at the positions ``at``."""
+    left = np.minimum(np.floor(at).astype(int), len(values) - 2)
+    frac = at - left
+    return (1 - frac) * values[left] + frac * values[left + 1]
+
+
+def _signals_exact(y: Any, rng: np.random.Generator, **kwargs: Any) -> np.ndarray:
+    """mnist1d_signals in long double, one signal at a time, by the seven steps of its
+    docstring, drawing from a copy of the generator in the order the function draws:
+    the padding, the scale, the shift, the correlated noise, the iid noise, the shear."""
+    p = {**SIGNAL_DEFAULTS, **kwargs}
+    y, (low, high) = np.asarray(y), p["padding"]
+    templates, n = long(data.MNIST1D_TEMPLATES), np.size(y)
+    k = templates.shape[1]
+    width = k + high
+    pad = low + rng.integers(0, high - low + 1, size=n)
+    factor = 1 + L(p["scale"]) * (long(rng.random(n)) - L(0.5))
+    shift = rng.integers(0, p["max_translation"], size=n)
+    corr = L(p["corr_noise"]) * long(rng.standard_normal((n, width)))
+    iid = L(p["iid_noise"]) * long(rng.standard_normal((n, width)))
+    c = L(p["shear"]) * (long(rng.random(n)) - L(0.5))
+    offsets = np.arange(-8, 9)  # the Gaussian of 2 points, cut at 4 standard deviations
+    kernel = np.exp(-(long(offsets) ** 2) / 8)
+    kernel /= kernel.sum()
+    out = []
+    for i in range(n):
+        padded = np.concatenate([templates[y[i]], np.zeros(pad[i], dtype=L)])
+        reads = np.arange(width) * (L(k + pad[i] - 1) / (width - 1))
+        canvas = np.roll(_lerp(padded, reads) * factor[i], shift[i])
+        digit = np.roll(reads < k, shift[i])
+        mirrored = np.pad(corr[i], 8, mode="symmetric")
+        smooth = sum(
+            w * mirrored[8 + d : 8 + d + width] for d, w in zip(offsets, kernel, strict=True)
+        )
+        canvas = np.where(digit, canvas, smooth) + iid[i]
+        canvas -= c[i] * np.linspace(-L(0.5), L(0.5), width)  # the line, -c/2 to c/2
+        out.append(_lerp(canvas, np.linspace(0, width - 1, p["length"], dtype=L)))
+    return np.array(out, dtype=L).reshape(n, p["length"])
+
+
+def _split_exact(
+    rng: np.random.Generator, n_train: int, n_val: int, n_test: int, **kwargs: Any
+) -> list[np.ndarray]:
+    """mnist1d's six arrays: the test set drawn first, then the validation and the
+    training sets (each: its digits in a random order, then their signals), all three
+    standardised with the training set's mean and standard deviation, in long double."""
+    sets = []
+    for n in (n_test, n_val, n_train):
+        y = rng.permutation(np.arange(n, dtype=np.int64) % 10)
+        sets.append((_signals_exact(y, rng, **kwargs), y))
+    (X_te, y_te), (X_val, y_val), (X_tr, y_tr) = sets
+    mean = X_tr.mean()
+    std = np.sqrt(np.mean((X_tr - mean) ** 2))
+    return [(X - mean) / std if X.dtype == L else X for X in (X_tr, y_tr, X_val, y_val, X_te, y_te)]
+
+
+def _same_split(actual: Any, expected: list[np.ndarray]) -> None:
+    assert isinstance(actual, data.MNIST1D), type(actual)
+    for a, e in zip(actual, expected, strict=True):
+        if e.dtype.kind == "i":
+            assert a.dtype == np.int64 and np.array_equal(a, e), (a, e)
+        else:
+            assert_close(a, to_float(e), rtol=1e-9, atol=1e-12)
+
+
+def _balanced(split: Any) -> None:
+    """Every set holds each digit equally often, to within one."""
+    for X, y in (split.train, split.val, split.test):
+        counts = np.bincount(y, minlength=10)
+        assert X.shape[0] == len(y) and counts.max() - counts.min() <= 1, counts
+
+
+def mnist1d_entries() -> Iterator[Entry]:
+    scale = Real(0.4, low=0.0, high=2.0, high_open=True)
+    nonnegative = {
+        name: Real(SIGNAL_DEFAULTS[name], low=0.0) for name in ("corr_noise", "iid_noise", "shear")
+    }
+    yield Entry(
+        "data.mnist1d_signals",
+        data.mnist1d_signals,
+        {
+            "y": Digits(),
+            "rng": Rng(),
+            "padding": Padding((4, 9)),
+            "scale": scale,
+            "max_translation": Int(48),
+            "corr_noise": nonnegative["corr_noise"],
+            "iid_noise": nonnegative["iid_noise"],
+            "shear": nonnegative["shear"],
+            "length": Int(40),
+        },
+        lambda **kw: to_float(_signals_exact(**kw)),
+        lambda a, e: assert_close(a, e, rtol=1e-9, atol=1e-12),
+    )
+    yield Entry(
+        "data.mnist1d",
+        lambda rng, n_train, n_val, n_test, **kw: data.mnist1d(
+            rng, n_train=n_train, n_val=n_val, n_test=n_test, **kw
+        ),
+        {
+            "rng": Rng(),
+            "n_train": Int(10),
+            "n_val": Int(5),
+            "n_test": Int(5),
+            # the arguments whose extremes reach the standardisation
+            "corr_noise": nonnegative["corr_noise"],
+            "shear": nonnegative["shear"],
+        },
+        lambda rng, **kw: _split_exact(rng, **kw),
+        _same_split,
+        check=_balanced,
+        covers=("data.MNIST1D",),
+        scenarios=mnist1d_scenarios,
+    )
+    yield Entry(
+        "data.MNIST1D.train",
+        lambda: _pairs(data.mnist1d(np.random.default_rng(0), n_train=10, n_val=10, n_test=10)),
+        check=true,
+        finite=False,
+        covers=("data.MNIST1D.val", "data.MNIST1D.test"),
+    )
+
+
+def _pairs(split: Any) -> bool:
+    """.train, .val and .test are the (X, y) pairs of the six arrays, and the repr
+    gives the sizes."""
+    X_tr, y_tr, X_val, y_val, X_te, y_te = split
+    pairs = (split.train, split.val, split.test)
+    same = all(
+        a is b
+        for pair, arrays in zip(pairs, ((X_tr, y_tr), (X_val, y_val), (X_te, y_te)), strict=True)
+        for a, b in zip(pair, arrays, strict=True)
+    )
+    return same and repr(split) == "MNIST1D(train=10, val=10, test=10, length=40)"
+
+
+def mnist1d_scenarios(rng: np.random.Generator) -> list[Case]:
+    entry = "data.mnist1d"
+    seed = int(rng.integers(2**32))
+
+    def small(**kw: Any) -> Any:
+        sizes = {"n_train": 10, "n_val": 5, "n_test": 5}
+        return data.mnist1d(np.random.default_rng(seed), **{**sizes, **kw})
+
+    def changed_then_again() -> bool:
+        before = [a.copy() for a in small()]
+        for a in small():
+            a[...] = 0
+        return all(np.array_equal(a, b) for a, b in zip(small(), before, strict=True))
+
+    return [
+        scenario(
+            entry,
+            "one signal of one point: nothing to standardise",
+            "range",
+            lambda: small(n_train=1, length=1),
+            expect="either",
+            check=assert_finite,
+            names=("n_train", "length"),
+        ),
+        scenario(
+            entry,
+            "no randomness at all",
+            "range",
+            lambda: small(scale=0.0, max_translation=1, corr_noise=0.0, iid_noise=0.0, shear=0.0),
+            check=_balanced,
+        ),
+        scenario(
+            entry,
+            "an argument mnist1d_signals does not take",
+            "type",
+            lambda: small(translation=3),
+            expect="error",
+            names=("translation",),
+        ),
+        scenario(
+            entry, "the arrays changed, then the same seed", "reuse", changed_then_again, check=true
+        ),
+    ]
+
+
+@dataclass
+class Digits(Slot):
+    """MNIST-1D's digits: an (N,) integer array of values 0..9."""
+
+    names: tuple[str, ...] = ("y",)
+
+    def valid(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.integers(0, 10, size=5)
+
+    def variants(self, good: np.ndarray, rng: np.random.Generator) -> Iterator[Variant]:
+        for label, value in (
+            ("str", "abc"),
+            ("None", None),
+            ("dict", {"a": 1}),
+            ("ragged", [[1], [2, 3]]),
+            ("strings", ["1", "2"]),
+        ):
+            yield Variant(label, "type", value, "error")
+        yield Variant("float digits", "dtype", good.astype(float), "error")
+        yield Variant("bool digits", "dtype", good > 4, "error")
+        yield Variant("list of ints", "dtype", good.tolist(), "result")
+        yield Variant("uint8", "dtype", good.astype(np.uint8), "result")
+        yield Variant("digit 10", "range", np.full(len(good), 10), "error")
+        yield Variant("digit -1", "range", np.full(len(good), -1), "error")
+        yield Variant("2-D", "rank", good[None], "error")
+        yield Variant("0-d", "rank", good[0], "error")
+        yield Variant("empty", "empty", good[:0], "result")
+
+
+@dataclass
+class Padding(Slot):
+    """mnist1d_signals' padding: a pair of integers (low, high), 0 <= low <= high."""
+
+    good: tuple[int, int]
+    names: tuple[str, ...] = ("padding",)
+
+    def valid(self, rng: np.random.Generator) -> tuple[int, int]:
+        return self.good
+
+    def variants(self, good: tuple[int, int], rng: np.random.Generator) -> Iterator[Variant]:
+        low, high = good
+        for label, value in (
+            ("str", "ab"),
+            ("int", high),
+            ("None", None),
+            ("floats", (float(low), float(high))),
+            ("bools", (False, True)),
+            ("three", (low, high, high)),
+            ("an array", np.array(good)),
+        ):
+            yield Variant(label, "type", value, "error")
+        yield Variant("reversed", "range", (high, low), "error")
+        yield Variant("negative", "range", (-1, high), "error")
+        yield Variant("a list", "valid", [low, high], "result")
+        yield Variant("numpy ints", "dtype", (np.int64(low), np.int32(high)), "result")
+        yield Variant("no padding", "range", (0, 0), "result")
 
 
 def init_entries() -> Iterator[Entry]:

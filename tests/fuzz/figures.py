@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,49 @@ def exercises_entries() -> Iterator[Entry]:
         check=true,
         finite=False,
         covers=("exercises.Check",),
+    )
+
+    def printed(claim: Any) -> str:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            exercises.checked(claim)
+        return out.getvalue()
+
+    def one_line(claim: str) -> Callable[[str], None]:
+        return lambda text: equal(text, f"{exercises.PASS_MARK} Checked: {claim}\n")
+
+    claim = "He initialisation keeps the spread"
+    yield Entry(
+        "exercises.checked",
+        printed,
+        {"claim": Text(claim)},
+        check=one_line(claim),
+        finite=False,
+        scenarios=lambda rng: [
+            scenario(
+                "exercises.checked",
+                "spaces only",
+                "empty",
+                lambda: printed("   "),
+                expect="error",
+                names=("claim",),
+            ),
+            scenario(
+                "exercises.checked",
+                "spaces around",
+                "valid",
+                lambda: printed(f"  {claim}\n"),
+                check=one_line(claim),
+            ),
+            scenario(
+                "exercises.checked",
+                "a claim over two lines",
+                "range",
+                lambda: printed("He initialisation keeps\nthe spread"),
+                expect="either",
+                check=one_line(claim),
+                names=("claim",),
+            ),
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from helpers import (
     probes,
     regularization,
 )
+from helpers.activations import ACTIVATIONS
 from tests.fuzz import (
     Arr,
     Case,
@@ -36,6 +38,7 @@ from tests.fuzz import (
     Thing,
     Variant,
     Widths,
+    all_zero,
     assert_close,
     below,
     contains,
@@ -433,6 +436,372 @@ def _stopped(history: Any) -> None:
     losses_ = history.step_loss
     assert history.diverged and len(losses_) < 5, history
     assert all(math.isfinite(v) for v in losses_[:-1]) and not math.isinf(losses_[-1]), losses_
+
+
+# --- many networks at once --------------------------------------------------------------
+
+#: The replicas' shapes: S networks of widths M_0 .. M_L, N samples each.
+S, N, WIDTHS = 3, 5, [2, 4, 3, 1]
+
+
+def _network(
+    widths: Any, activation: str, act_params: Any, init: str, rng: Any
+) -> tuple[Any, Callable[[Any], Any]]:
+    """The network ``train_replicas`` draws from ``rng``, and the activation it applies."""
+    params = act_params or {}
+    net = experiments.mlp(
+        list(widths), lambda: layers.ActivationLayer(activation, **params), rng, init=init
+    )
+    return net, lambda z: ACTIVATIONS[activation].fn(z, **params)
+
+
+def _pre_activations(net: Any, x: np.ndarray, act: Callable[[Any], Any]) -> list[np.ndarray]:
+    """z^(1) .. z^(L) of ``net`` on x, in float64 as numpy computes them (inf and NaN
+    kept: a diverged network's flags are read from them)."""
+    zs, a = [], x
+    with np.errstate(all="ignore"):
+        for lin in probes.linear_layers(net):
+            zs.append(a @ lin.params["W"] + lin.params["b"])
+            a = act(zs[-1])
+    return zs
+
+
+def _dead(net: Any, x: np.ndarray, act: Callable[[Any], Any]) -> list[np.ndarray]:
+    """Per hidden layer, (M_l,): whether each unit's pre-activation is <= 0 on every x."""
+    return [np.all(z <= 0, axis=0) for z in _pre_activations(net, x, act)[:-1]]
+
+
+def _replicas_oracle(
+    widths: Any,
+    activation: str,
+    X: Any,
+    y: Any,
+    lr: Any,
+    steps: int,
+    rngs: Any,
+    init: str,
+    stop_above: float,
+    act_params: Any,
+) -> dict[str, Any]:
+    """Each replica trained alone by experiments.train, step by step, as the network
+    ``mlp`` draws from (a copy of) its generator: its losses, whether it diverged, its
+    hidden units' flags (pre-activation <= 0 on every input) and its final weights.
+
+    overflowed marks a loss train could not compute (NaN): the replica's must be
+    infinite or NaN there. After a replica stops, its losses are NaN and its flags
+    stay those of the weights it stopped with.
+    """
+    X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
+    rates = np.broadcast_to(np.asarray(lr, np.float64), (len(X),))
+    out: dict[str, Any] = {k: [] for k in ("loss", "overflowed", "diverged", "flags", "W", "b")}
+    for s, gen in enumerate(rngs):
+        net, act = _network(widths, activation, act_params, init, gen)
+        flags = [_dead(net, X[s], act)]
+
+        def record(net: Any, step: int, x: Any = X[s], flags: Any = flags, act: Any = act) -> None:
+            flags.append(_dead(net, x, act))
+
+        history = experiments.train(
+            net, losses.mse, X[s], y[s], lr=float(rates[s]), steps=steps,
+            stop_above=stop_above, after_step=record,
+        )  # fmt: skip
+        loss = list(history.step_loss)
+        overflowed = [False] * len(loss)
+        if history.diverged:
+            overflowed[-1] = math.isnan(loss[-1])
+        else:  # the loss after the last step, as the replicas take it
+            with np.errstate(all="ignore"):
+                loss.append(float(np.mean((_pre_activations(net, X[s], act)[-1] - y[s]) ** 2)))
+            overflowed.append(False)
+        pad = steps + 1 - len(loss)
+        out["loss"].append(loss + [math.nan] * pad)
+        out["overflowed"].append(overflowed + [False] * pad)
+        out["diverged"].append(history.diverged or not loss[-1] < stop_above)
+        out["flags"].append(flags + flags[-1:] * pad)
+        out["W"].append([lin.params["W"] for lin in probes.linear_layers(net)])
+        out["b"].append([lin.params["b"] for lin in probes.linear_layers(net)])
+    return out
+
+
+def _same_replicas(runs: Any, expected: dict[str, Any]) -> None:
+    assert isinstance(runs, experiments.Replicas), type(runs)
+    loss, overflowed = np.array(expected["loss"]), np.array(expected["overflowed"])
+    assert runs.loss.shape == loss.shape, (runs.loss.shape, loss.shape)
+    assert not np.isfinite(runs.loss[overflowed]).any(), runs.loss
+    assert_close(runs.loss[~overflowed], loss[~overflowed], rtol=1e-9, atol=1e-300)
+    assert runs.diverged.tolist() == expected["diverged"], (runs.diverged, expected["diverged"])
+    for layer, negative in enumerate(runs.negative):
+        want = np.array([[step[layer] for step in replica] for replica in expected["flags"]])
+        assert np.array_equal(negative, want), f"negative[{layer}]: {negative} != {want}"
+    for got, key in ((runs.weights, "W"), (runs.biases, "b")):
+        for layer, arr in enumerate(got):
+            want = np.stack([replica[layer] for replica in expected[key]])
+            assert_close(arr, want, rtol=1e-9, atol=1e-12)
+    assert "diverged=" in repr(runs), repr(runs)
+
+
+def replicas_entries() -> Iterator[Entry]:
+    X = Arr(
+        normal(S, N, WIDTHS[0]),
+        ndim=(3,),
+        empty="refuse",
+        shapes=other_shapes((S, N, WIDTHS[0] + 1), (S - 1, N, WIDTHS[0])),
+    )
+    y = Arr(
+        normal(S, N, WIDTHS[-1]),
+        ndim=(3,),
+        empty="refuse",
+        shapes=other_shapes((S, N, WIDTHS[-1] + 1), (S, N + 1, WIDTHS[-1])),
+    )
+    yield Entry(
+        "experiments.train_replicas",
+        lambda widths, activation, X, y, **kw: experiments.train_replicas(
+            widths, activation, X, y, **kw
+        ),
+        {
+            "widths": Widths(WIDTHS),
+            "activation": Choice("leaky_relu", names=("activation",)),
+            "X": X,
+            "y": y,
+            # one rate for all (an array of S rates is a scenario)
+            "lr": Real(0.1, low=0.0, low_open=True),
+            "steps": Int(3, low=0),
+            "rngs": Rngs(S),
+            "init": Choice("he_normal", names=("init",)),
+            "stop_above": Real(1e6, low=0.0, low_open=True, policy="mask"),
+            "act_params": ActParams({"alpha": 0.1}),
+        },
+        _replicas_oracle,
+        _same_replicas,
+        finite=False,  # the losses after a replica stops are NaN
+        covers=("experiments.Replicas",),
+        scenarios=replicas_scenarios,
+    )
+
+    def hidden_oracle(runs: Any, X: Any) -> list[np.ndarray]:
+        """a^(l) replica by replica, in long double from the final weights: Overflow
+        where it is beyond float64."""
+        fn = ACTIVATIONS[runs.activation].fn
+        outputs: list[list[np.ndarray]] = [[] for _ in runs.weights[:-1]]
+        for s, x in enumerate(np.asarray(X, np.float64)):
+            a = long(x)
+            for layer, (W, b) in enumerate(zip(runs.weights[:-1], runs.biases[:-1], strict=True)):
+                a = long(fn(to_float(a @ long(W[s]) + long(b[s])), **runs.act_params))
+                outputs[layer].append(a)
+        return [to_float(np.stack(out)) for out in outputs]
+
+    yield Entry(
+        "experiments.Replicas.hidden",
+        lambda runs, X: runs.hidden(X),
+        {
+            "runs": Fixed(
+                lambda rng: experiments.train_replicas(
+                    WIDTHS,
+                    "leaky_relu",
+                    rng.standard_normal((S, N, WIDTHS[0])),
+                    rng.standard_normal((S, N, WIDTHS[-1])),
+                    lr=0.1,
+                    steps=2,
+                    rngs=rng.spawn(S),
+                    act_params={"alpha": 0.1},
+                )  # fmt: skip
+            ),
+            "X": Arr(
+                normal(S, 6, WIDTHS[0]),
+                ndim=(3,),
+                empty="refuse",
+                shapes=other_shapes((S, 6, WIDTHS[0] + 1), (S - 1, 6, WIDTHS[0])),
+            ),
+        },
+        hidden_oracle,
+        lambda a, e: assert_close(a, e, rtol=1e-9, atol=1e-12),
+    )
+
+
+def replicas_scenarios(rng: np.random.Generator) -> list[Case]:
+    entry = "experiments.train_replicas"
+    data_rng = np.random.default_rng(rng.integers(2**32))
+    X, y = data_rng.standard_normal((S, N, WIDTHS[0])), data_rng.standard_normal((S, N, 1))
+    seeds = rng.integers(2**32, size=S)
+
+    def args(**kw: Any) -> dict[str, Any]:
+        return {
+            "widths": WIDTHS, "activation": "relu", "X": X, "y": y, "lr": 0.1, "steps": 4,
+            "rngs": [np.random.default_rng(s) for s in seeds], **kw,
+        }  # fmt: skip
+
+    def fit(**kw: Any) -> Any:
+        return experiments.train_replicas(**args(**kw))
+
+    def follows(**kw: Any) -> Callable[[Any], None]:
+        """The replicas' run is train's, replica by replica, for these arguments."""
+        expected = args(**kw)
+        full = {"init": "xavier_normal", "stop_above": np.inf, "act_params": None, **expected}
+        return lambda runs: _same_replicas(runs, _replicas_oracle(**full))
+
+    def unchanged_after_the_call() -> bool:
+        params = {"alpha": 0.2}
+        runs = fit(activation="leaky_relu", act_params=params)
+        before = runs.hidden(X)
+        params["alpha"] = 5.0
+        return all(np.array_equal(a, b) for a, b in zip(runs.hidden(X), before, strict=True))
+
+    return [
+        scenario(
+            entry,
+            "one rate per replica",
+            "valid",
+            lambda: fit(lr=np.array([0.01, 0.1, 0.5])),
+            check=follows(lr=np.array([0.01, 0.1, 0.5])),
+        ),
+        scenario(
+            entry,
+            "a rate that diverges beside two that do not",
+            "huge",
+            lambda: fit(lr=np.array([0.1, 1e3, 1e150]), steps=6),
+            check=follows(lr=np.array([0.1, 1e3, 1e150]), steps=6),
+        ),
+        scenario(
+            entry,
+            "lr 1e308: the first update overflows",
+            "huge",
+            lambda: fit(lr=1e308),
+            check=follows(lr=1e308),
+        ),
+        scenario(
+            entry,
+            "inputs near 1e-300, lr 1e308: only the biases' update overflows",
+            "huge",
+            lambda: fit(X=X * 1e-300, y=100 * y, lr=1e308),
+            check=follows(X=X * 1e-300, y=100 * y, lr=1e308),
+        ),
+        scenario(
+            entry,
+            "a zero among the rates",
+            "range",
+            lambda: fit(lr=np.array([0.1, 0.0, 0.1])),
+            expect="error",
+            names=("lr",),
+        ),
+        scenario(
+            entry,
+            "a NaN among the rates",
+            "nan",
+            lambda: fit(lr=np.array([0.1, np.nan, 0.1])),
+            expect="error",
+            names=("lr",),
+        ),
+        scenario(
+            entry,
+            "rates of shape (S, 1)",
+            "shape",
+            lambda: fit(lr=np.full((S, 1), 0.1)),
+            expect="error",
+            names=("lr",),
+        ),
+        scenario(
+            entry,
+            "no samples",
+            "empty",
+            lambda: fit(X=X[:, :0], y=y[:, :0]),
+            expect="error",
+            names=("X", "N"),
+        ),
+        scenario(
+            entry,
+            "no steps",
+            "range",
+            lambda: fit(steps=0),
+            check=follows(steps=0),
+        ),
+        scenario(
+            entry,
+            "act_params changed after the call",
+            "alias",
+            unchanged_after_the_call,
+            check=true,
+        ),
+        scenario(
+            "experiments.Replicas.hidden",
+            "weights of ones, every input 1e308: the outputs overflow",
+            "huge",
+            lambda: _ones().hidden(np.full_like(X, 1e308)),
+            expect="error",
+            names=("X",),
+        ),
+        scenario(
+            "experiments.Replicas.hidden",
+            "called twice",
+            "reuse",
+            lambda: (
+                lambda runs: [a - b for a, b in zip(runs.hidden(X), runs.hidden(X), strict=True)]
+            )(fit()),
+            check=lambda diffs: all_zero(dict(enumerate(diffs))),
+        ),
+    ]
+
+
+def _ones() -> Any:
+    """Replicas whose weights are all 1 and biases 0 (a^(1) = relu(x_1 + x_2))."""
+    return experiments.Replicas(
+        np.zeros((S, 1)),
+        np.zeros(S, dtype=bool),
+        [np.zeros((S, 1, m), dtype=bool) for m in WIDTHS[1:-1]],
+        [np.ones((S, m, n)) for m, n in zip(WIDTHS[:-1], WIDTHS[1:], strict=True)],
+        [np.zeros((S, n)) for n in WIDTHS[1:]],
+        "relu",
+        {},
+    )
+
+
+@dataclass
+class Rngs(Slot):
+    """One numpy Generator per replica."""
+
+    n: int
+    names: tuple[str, ...] = ("rngs",)
+
+    def valid(self, rng: np.random.Generator) -> list[np.random.Generator]:
+        return rng.spawn(self.n)
+
+    def variants(self, good: Any, rng: np.random.Generator) -> Iterator[Variant]:
+        def fresh() -> list[np.random.Generator]:  # each case draws from its own
+            return copy.deepcopy(good)
+
+        for label, value in (
+            ("str", "abc"),
+            ("None", None),
+            ("one Generator", fresh()[0]),
+            ("ints", list(range(self.n))),
+            ("RandomStates", [np.random.RandomState(0) for _ in range(self.n)]),
+        ):
+            yield Variant(label, "type", value, "error")
+        yield Variant("one too few", "shape", fresh()[:-1], "error")
+        yield Variant("empty", "empty", [], "error")
+        yield Variant("a tuple", "valid", tuple(fresh()), "result")
+        yield Variant("one Generator for all", "alias", fresh()[:1] * self.n, "result")
+
+
+@dataclass
+class ActParams(Slot):
+    """An activation's parameters, {"alpha": 0.1}; None means its defaults."""
+
+    good: dict[str, float]
+    names: tuple[str, ...] = ("act_params", "alpha", "parameter")
+
+    def valid(self, rng: np.random.Generator) -> dict[str, float]:
+        return dict(self.good)
+
+    def variants(self, good: dict[str, float], rng: np.random.Generator) -> Iterator[Variant]:
+        for label, value in (("str", "abc"), ("int", 5), ("pairs", list(good.items()))):
+            yield Variant(label, "type", value, "error")
+        yield Variant("None", "valid", None, "result")
+        yield Variant("empty", "empty", {}, "result")
+        yield Variant("an unknown name", "range", {"beta": 1.0}, "error")
+        yield Variant("alpha a string", "type", {"alpha": "0.1"}, "error")
+        yield Variant("alpha NaN", "nan", {"alpha": math.nan}, "error")
+        yield Variant("alpha inf", "inf", {"alpha": math.inf}, "error")
+        yield Variant("alpha 1e308", "huge", {"alpha": 1e308}, "either")
 
 
 def gradcheck_entries() -> Iterator[Entry]:

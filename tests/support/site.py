@@ -3,10 +3,11 @@ Chromium opening its pages with every request to another host aborted and record
 
 Fixtures (registered by tests/conftest.py): ``chromium_path``, the system Chromium;
 ``build``, the book of the current sources (the build ``python -m editions`` made, or
-one made now), failing on any warning; ``site``, that build served (a :class:`Server`
-records every request); ``chromium``, one browser per module that resolves no host but
-127.0.0.1. :func:`open_page` gives a :class:`Visit`;
-:func:`wait_for_lite_kernel` waits for a chapter of the in-browser edition.
+one made now, after the in-browser edition it needs), failing on any warning;
+``site``, that build served (a :class:`Server` records every request); ``chromium``,
+one browser per module that resolves no host but 127.0.0.1. :func:`open_page` gives a
+:class:`Visit`; :func:`wait_for_lite_kernel` waits for a chapter of the in-browser
+edition.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import (
     Browser,
+    BrowserContext,
     ConsoleMessage,
     Page,
     Request,
@@ -129,9 +131,20 @@ def _make_book() -> list[str]:
     return problems
 
 
+def make_lite() -> list[str]:
+    """Build the in-browser edition (it logs no warnings of its own: a failure raises)."""
+    from editions import lite
+
+    lite.build()
+    return []
+
+
 @pytest.fixture(scope="session")
 def build() -> Path:
-    """The HTML book of the current sources, its log clean (a warning fails)."""
+    """The HTML book of the current sources, its log clean (a warning fails). The
+    in-browser edition of these sources comes first, as ``python -m editions`` builds
+    it: the book's explorers start their live mode with its Pyodide."""
+    ensure_built("lite", make_lite)
     problems = ensure_built("book", _make_book)
     if problems:
         pytest.fail("the book build is not clean:\n" + "\n".join(problems))
@@ -181,15 +194,21 @@ def open_page(
     allowed: Callable[[str], bool],
     viewport: ViewportSize = VIEWPORT,
     color_scheme: Literal["light", "dark"] = "light",
+    context: BrowserContext | None = None,
 ) -> Iterator[Visit]:
     """Open url in a fresh context that aborts and records every request not allowed.
 
     color_scheme: the reader's system preference; the theme starts in auto mode, so
     "dark" opens the page in the theme's dark mode.
+    context: open the page in this context instead (sharing its cache with the pages
+    opened before), and route only this page's requests (its workers' included);
+    viewport and color_scheme are then the context's.
     """
-    context = browser.new_context(
-        viewport=viewport, service_workers="block", color_scheme=color_scheme
-    )
+    shared = context is not None
+    if context is None:
+        context = browser.new_context(
+            viewport=viewport, service_workers="block", color_scheme=color_scheme
+        )
     context.set_default_timeout(20_000)
     visit = Visit(context.new_page())
 
@@ -212,7 +231,7 @@ def open_page(
         if response.status >= 400:
             visit.failed.append(f"{response.status} {response.url}")
 
-    context.route("**/*", route)
+    (visit.page if shared else context).route("**/*", route)
     visit.page.on("console", console)
     visit.page.on("pageerror", lambda e: visit.errors.append(f"uncaught {e.name}: {e.message}"))
     visit.page.on("requestfailed", failed)
@@ -222,7 +241,7 @@ def open_page(
         visit.page.evaluate(WAIT_FOR_MATHJAX)
         yield visit
     finally:
-        context.close()
+        visit.page.close() if shared else context.close()
 
 
 def same_host(base: str) -> Callable[[str], bool]:
