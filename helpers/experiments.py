@@ -10,6 +10,7 @@ of each:
   a test checks it against :func:`train` replica by replica; :func:`descend` runs the
   same optimisers and schedules on a loss given by its gradient alone (a quadratic),
   many runs at once;
+- :func:`evaluate` and :func:`accuracy` measure a model on a data set, in eval mode;
 - :func:`gradient_profile` and :func:`activation_profile` summarise one forward and
   backward pass per layer.
 
@@ -38,7 +39,8 @@ One step of :func:`train`, in this order:
 11. call ``after_step(model, step)``.
 
 With ``epochs``, every epoch visits each sample once, then evaluates the model on the
-training and validation sets in eval mode, which is what early stopping watches.
+training set (unless ``record_train=False``) and the validation set in eval mode; early
+stopping watches the validation loss.
 
 Training refuses NaN and infinity in its data (``X``, ``y``, ``X_val``, ``y_val``) and
 in the model's parameters, with a ValueError naming them. A run whose numbers leave
@@ -204,8 +206,8 @@ class History:
     lr[s]: the learning rate of step s's update, lr * schedule(s) (lr without a
         schedule); absent for a step that stopped before its update.
     train_loss[e], val_loss[e]: with ``epochs``, the data loss (no penalty) after e
-        epochs, in eval mode; index 0 is the untrained model. val_loss is empty
-        without a validation set.
+        epochs, in eval mode; index 0 is the untrained model. train_loss is empty
+        with ``record_train=False``, val_loss without a validation set.
     best_epoch: epoch with the lowest validation loss (the first one on ties), or None.
     epochs_run: epochs actually trained (fewer than asked if stopped early).
     stopped_early: whether patience ran out.
@@ -261,6 +263,36 @@ def evaluate(model: Any, loss_fn: LossFn, X: Array, y: Array) -> float:
     return float(value)
 
 
+def accuracy(model: Any, X: Array, y: Array) -> float:
+    """The fraction of samples whose largest output is their label: the mean of
+    ``argmax(model(X), axis=1) == y``, in eval mode; the model's mode is restored.
+
+    model: a layer whose output is (N, K), one score per class (logits, say).
+    X: (N, ...) inputs; y: (N,) integer labels in [0, K).
+    """
+    model = layers.as_layer(model, "model")
+    X = _samples(X, "X")
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iu" or labels.shape != (len(X),):
+        raise ArgumentTypeError(
+            f"y must be ({len(X)},) integer labels, one per sample of X; got "
+            f"{labels.dtype} with shape {labels.shape}"
+        )
+    was_training = model.training
+    model.training = False
+    try:
+        scores = model.forward(X)
+    finally:
+        model.training = was_training
+    if scores.ndim != 2 or len(scores) != len(X):
+        raise ValueError(f"model must output (N, K) scores, got shape {scores.shape}")
+    if labels.size and not 0 <= labels.min() <= labels.max() < scores.shape[1]:
+        raise ValueError(
+            f"labels y must be in [0, {scores.shape[1]}), got {labels.min()}..{labels.max()}"
+        )
+    return float(np.mean(scores.argmax(axis=1) == labels))
+
+
 @dataclass(frozen=True)
 class _Setup:
     """train's arguments, checked and in the form the loop uses."""
@@ -285,6 +317,7 @@ class _Setup:
     stop_above: float | None
     after_backward: Hook | None
     after_step: Hook | None
+    record_train: bool
 
     @property
     def n(self) -> int:
@@ -333,6 +366,7 @@ def _check_train_arguments(
     stop_above: Any,
     after_backward: Any,
     after_step: Any,
+    record_train: Any,
 ) -> _Setup:
     """Every check of :func:`train`'s arguments, one line each; see its docstring."""
     model = layers.as_layer(model, "model")
@@ -386,6 +420,7 @@ def _check_train_arguments(
     stop_above = optional(float, stop_above)
     for name, hook in (("after_backward", after_backward), ("after_step", after_step)):
         optional(as_callable, hook, name, "a function (model, step)")
+    record_train = as_bool(record_train, "record_train")
     return _Setup(
         model,
         loss_fn,
@@ -407,6 +442,7 @@ def _check_train_arguments(
         stop_above,
         after_backward,
         after_step,
+        record_train,
     )
 
 
@@ -487,6 +523,7 @@ def train(
     stop_above: float | None = None,
     after_backward: Hook | None = None,
     after_step: Hook | None = None,
+    record_train: bool = True,
 ) -> History:
     """Train ``model`` in place and return its History. One step is described in the
     module docstring, in the order its parts apply.
@@ -517,6 +554,9 @@ def train(
         below this (``np.inf`` stops at an overflow). Without it a diverged step or a
         non-finite evaluation raises FloatingPointError.
     after_backward, after_step: functions ``hook(model, step)``, see the module doc.
+    record_train: with ``epochs``, whether to evaluate the whole training set after each
+        epoch (``History.train_loss``); False saves that forward pass when only the
+        validation curve matters.
     returns: the History. The model is left in eval mode.
     """
     run = _check_train_arguments(**locals())  # every argument, by its name
@@ -530,7 +570,7 @@ def train(
         return history
 
     model.training = False
-    _record_epoch(run, history)
+    _record_epoch(run, history, 0)
     best_val = history.val_loss[0] if run.has_val else np.inf
     history.best_epoch = 0 if run.has_val else None
     best_params = _copy(model.params) if run.patience is not None else None
@@ -540,7 +580,7 @@ def train(
         if not all(_one_step(run, history, idx) for idx in _epoch_batches(run)):
             break
         model.training = False
-        _record_epoch(run, history)
+        _record_epoch(run, history, epoch)
         history.epochs_run = epoch
         if not run.has_val:
             continue
@@ -654,27 +694,40 @@ def _update(run: _Setup, history: History, idx: Array | slice, step: int) -> Non
         raise _Diverged(str(err), phase) from err
 
 
-def _record_epoch(run: _Setup, history: History) -> None:
-    """Evaluate the model on the training set (and the validation set) in eval mode."""
-    epochs = len(history.train_loss)
+def _record_epoch(run: _Setup, history: History, epochs: int) -> None:
+    """Evaluate the model on the training set (unless record_train is off) and the
+    validation set, in eval mode, after ``epochs`` epochs."""
+    if run.record_train:
+        history.train_loss.append(_checked_eval_loss(run, run.X, run.y, epochs, "training"))
+    if run.X_val is not None and run.y_val is not None:
+        if run.record_train:
+            history.val_loss.append(_eval_loss(run, run.X_val, run.y_val))
+        else:  # the validation loss is the one that tells a diverged run
+            loss = _checked_eval_loss(run, run.X_val, run.y_val, epochs, "validation")
+            history.val_loss.append(loss)
+
+
+def _checked_eval_loss(run: _Setup, X: Array, y: Array, epochs: int, which: str) -> float:
+    """:func:`_eval_loss`, with an overflow or a non-finite loss reported as divergence
+    (or, before any update, as data too large for the model)."""
     try:
-        history.train_loss.append(_eval_loss(run, run.X, run.y))
+        loss = _eval_loss(run, X, y)
     except NonFiniteError as err:
         if not epochs:  # before any update: the data's fault
+            name = "X" if which == "training" else "X_val"
             raise NonFiniteError(
-                f"X is too large for the model: its first pass overflowed ({err})"
+                f"{name} is too large for the model: its first pass overflowed ({err})"
             ) from err
         raise FloatingPointError(
             f"training diverged: after {epochs} epochs the evaluation overflowed ({err}); "
             f"try a smaller lr (got {run.lr})"
         ) from err
-    if not np.isfinite(history.train_loss[-1]):
+    if not np.isfinite(loss):
         raise FloatingPointError(
-            f"training diverged: the training loss is {history.train_loss[-1]} after "
-            f"{epochs} epochs; try a smaller lr (got {run.lr})"
+            f"training diverged: the {which} loss is {loss} after {epochs} epochs; try a "
+            f"smaller lr (got {run.lr})"
         )
-    if run.X_val is not None and run.y_val is not None:
-        history.val_loss.append(_eval_loss(run, run.X_val, run.y_val))
+    return loss
 
 
 def _eval_loss(run: _Setup, X: Array, y: Array) -> float:

@@ -44,6 +44,7 @@ from ._checks import (
     as_bool,
     as_finite_array,
     as_fraction,
+    as_int,
     as_positive_int,
     as_real,
     check_finite,
@@ -393,6 +394,69 @@ class Dropout(LayerBase):
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"
+
+
+class RandomShift(LayerBase):
+    """Data augmentation by shifting, as a layer: in training each sample, a row of
+    x: (N, L), is rotated along its L points by s, drawn uniformly from
+    -max_shift..max_shift for each sample and each forward pass (``np.roll``: what
+    leaves one end comes back at the other); in evaluation it is the identity.
+
+    MNIST-1D moves its digits the same way when it makes them (a rotation of the
+    signal, :func:`helpers.data.mnist1d_signals`), so a shifted training signal looks
+    like one the generator could have made. Placed first in a model, it shows every
+    epoch another shift of each training sample, and none at test time.
+
+    max_shift: an integer in [0, L); 0 is the identity. backward rotates dout back
+    by -s. ``freeze_shifts = True`` reuses the last shifts, so that a gradient check
+    sees a deterministic function.
+    """
+
+    def __init__(self, max_shift: int, rng: np.random.Generator) -> None:
+        super().__init__()
+        self.max_shift = as_int(max_shift, "max_shift", minimum=0)
+        self.rng = check_rng(rng)
+        self._freeze_shifts = False
+        self.shifts: Array | None = None  # (N,) the last shifts drawn
+
+    @property
+    def freeze_shifts(self) -> bool:
+        return self._freeze_shifts
+
+    @freeze_shifts.setter
+    def freeze_shifts(self, value: bool) -> None:
+        self._freeze_shifts = as_bool(value, "freeze_shifts")
+
+    def _forward(self, x: Array) -> Array:
+        check_ndim(x, "x", (2,), "(N, L)")
+        if not self.training or self.max_shift == 0:
+            self._cache = None
+            return x
+        n, length = x.shape
+        if self.max_shift >= length:
+            raise ValueError(
+                f"max_shift must be below the signals' length L = {length}, got "
+                f"{self.max_shift} (a shift by L is no shift)"
+            )
+        shifts = self.shifts
+        if not (self.freeze_shifts and shifts is not None and len(shifts) == n):
+            shifts = np.asarray(self.rng.integers(-self.max_shift, self.max_shift + 1, size=n))
+            self.shifts = shifts
+        # out[i, j] = x[i, (j - s_i) mod L]
+        source = (np.arange(length) - shifts[:, None]) % length
+        self._cache = source
+        return np.take_along_axis(x, source, axis=1)
+
+    def _backward(self, dout: Array) -> Array:
+        source = self._cache
+        if source is None:
+            return dout
+        dx = np.empty_like(dout)
+        np.put_along_axis(dx, source, dout, axis=1)  # each row's source is a permutation
+        return dx
+
+    def __repr__(self) -> str:
+        return f"RandomShift(max_shift={self.max_shift})"
 
 
 class _Container(LayerBase):

@@ -5,7 +5,9 @@ This module only measures: the networks it measures are built by
 
 ``trace(model, x, dout)`` runs one forward and one backward pass through a
 ``Sequential`` and keeps, for every layer, its output and the gradient arriving at its
-output. ``layer_stats`` and ``grad_norms_per_layer`` summarise them.
+output. ``layer_stats`` and ``grad_norms_per_layer`` summarise them. ``LayerMonitor`` records
+per-layer gradient norms and update-to-data ratios at every step of a training run,
+through the training loop's hooks.
 
 A trace holds arrays of its own: changing ``dout`` (or an output) after the call
 changes nothing in it. Like the layers, these refuse NaN and infinity.
@@ -14,6 +16,7 @@ changes nothing in it. Like the layers, these refuse NaN and infinity.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,3 +183,85 @@ def histograms(
         index = np.minimum(scaled.astype(np.intp), bins - 1)
         fractions[i] = np.bincount(index, minlength=bins) / a.size
     return edges, fractions
+
+
+class LayerMonitor:
+    """Per-layer numbers of a training run, recorded through the hooks of
+    :func:`helpers.experiments.train`::
+
+        monitor = probes.LayerMonitor(model)
+        experiments.train(model, ..., **monitor.hooks)
+
+    At every ``every``-th step it records, for each Linear layer l of ``model`` (input
+    side first, as :func:`linear_layers` finds them):
+
+    - ``grad_norms``: (T, L) ||dL/dW^(l)||, the gradient the step uses (after
+      clipping and penalties, as ``after_backward`` sees it);
+    - ``update_ratios``: (T, L) the update-to-data ratio ||W_new - W_old|| / ||W_old||,
+      how far the step moved the weights relative to their size; inf when W_old is
+      zero and the step moved it, 0 when neither;
+    - ``steps``: (T,) the steps recorded.
+
+    every: record every k-th step (1: every step); recording copies the weights.
+    A monitor belongs to one model: its hooks refuse another.
+    """
+
+    def __init__(self, model: Layer, every: int = 1) -> None:
+        self.model = as_layer(model, "model")
+        self.every = as_positive_int(every, "every")
+        self.layers = linear_layers(self.model)
+        if not self.layers:
+            raise ValueError("model has no Linear layers to monitor")
+        self._steps: list[int] = []
+        self._grad_norms: list[list[float]] = []
+        self._ratios: list[list[float]] = []
+        self._before: list[Array] | None = None
+
+    @property
+    def hooks(self) -> dict[str, Callable[[Layer, int], None]]:
+        """The keyword arguments for train: ``after_backward`` and ``after_step``."""
+        return {"after_backward": self.after_backward, "after_step": self.after_step}
+
+    def after_backward(self, model: Layer, step: int) -> None:
+        """train's hook: the gradient is final, the weights not yet changed."""
+        self._check(model)
+        if step % self.every:
+            self._before = None
+            return
+        self._steps.append(int(step))
+        self._grad_norms.append([l2_norm(layer.grads["W"]) for layer in self.layers])
+        self._before = [layer.params["W"].copy() for layer in self.layers]
+
+    def after_step(self, model: Layer, step: int) -> None:
+        """train's hook: the weights have moved."""
+        self._check(model)
+        if self._before is None:
+            return
+        ratios = []
+        for layer, old in zip(self.layers, self._before, strict=True):
+            moved, size = l2_norm(layer.params["W"] - old), l2_norm(old)
+            ratios.append(moved / size if size else (math.inf if moved else 0.0))
+        self._ratios.append(ratios)
+        self._before = None
+
+    def _check(self, model: Layer) -> None:
+        if model is not self.model:
+            raise ValueError(
+                f"model must be the model this monitor watches, {self.model!r}; got "
+                f"another ({type(model).__name__})"
+            )
+
+    @property
+    def steps(self) -> Array:
+        return np.array(self._steps[: len(self._ratios)], dtype=np.int64)
+
+    @property
+    def grad_norms(self) -> Array:
+        return np.array(self._grad_norms[: len(self._ratios)]).reshape(-1, len(self.layers))
+
+    @property
+    def update_ratios(self) -> Array:
+        return np.array(self._ratios).reshape(-1, len(self.layers))
+
+    def __repr__(self) -> str:
+        return f"LayerMonitor({len(self.layers)} Linear layers, {len(self._ratios)} steps recorded)"

@@ -205,6 +205,7 @@ def test_diverging_training_raises(rng):
         (dict(epochs=None, steps=2.0), TypeError, "steps"),
         (dict(stop_above="big"), TypeError, "stop_above"),
         (dict(stop_above=float("nan")), ValueError, "stop_above"),
+        (dict(record_train="no"), TypeError, "record_train must be True or False"),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
@@ -823,3 +824,95 @@ def test_descend_refuses_bad_arguments_by_name(kwargs, error, match):
     args = {"grad": quadratic_grad(np.ones(1)), "w0": np.ones(1), "lr": 0.1, "steps": 5}
     with pytest.raises(error, match=match):
         experiments.descend(**{**args, **kwargs})
+
+
+def test_accuracy_counts_the_largest_score_in_eval_mode_and_restores_the_mode(rng):
+    dropout = layers.Dropout(0.9, rng)
+    model = layers.Sequential(dropout)
+    X = np.array([[0.0, 2.0, 1.0], [3.0, 0.0, 0.0], [0.0, 0.0, 5.0], [1.0, 4.0, 0.0]])
+    y = np.array([1, 0, 1, 1])
+    model.training = True
+    assert experiments.accuracy(model, X, y) == 0.75  # no unit dropped: eval mode
+    assert model.training
+    model.training = False
+    assert experiments.accuracy(model, X, list(y)) == 0.75 and not model.training
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        (np.ones((3, 2)), np.array([0.0, 1.0, 1.0]), TypeError, r"y must be \(3,\) integer"),
+        (np.ones((3, 2)), np.array([0, 1]), TypeError, r"y must be \(3,\) integer"),
+        (np.ones((3, 2)), np.array([0, 1, 2]), ValueError, r"labels y must be in \[0, 2\)"),
+        (np.ones((3, 2)), np.array([0, -1, 1]), ValueError, r"labels y must be in \[0, 2\)"),
+        (np.ones((0, 2)), np.array([], dtype=int), ValueError, "X must hold at least one"),
+        (np.ones(3), np.array([0, 1, 1]), ValueError, r"model must output \(N, K\)"),
+    ],
+)
+def test_accuracy_refuses_bad_arguments_by_name(X, y, error, match):
+    with pytest.raises(error, match=match):
+        experiments.accuracy(layers.Sequential(layers.Tanh()), X, y)
+
+
+def test_without_the_training_curve_the_run_and_its_validation_curve_are_the_same(rng):
+    X, y = rng.standard_normal((30, 3)), rng.integers(0, 2, 30)
+    X_val, y_val = rng.standard_normal((10, 3)), rng.integers(0, 2, 10)
+    runs = {}
+    for record_train in (True, False):
+        model = mlp([3, 8, 2], "tanh", np.random.default_rng(5))
+        history = train(
+            model,
+            losses.softmax_cross_entropy,
+            X,
+            y,
+            lr=0.5,
+            epochs=12,
+            batch_size=10,
+            rng=np.random.default_rng(6),
+            X_val=X_val,
+            y_val=y_val,
+            patience=3,
+            record_train=record_train,
+        )
+        runs[record_train] = (history, model.params)
+    (full, full_params), (lean, lean_params) = runs[True], runs[False]
+    assert len(full.train_loss) == full.epochs_run + 1 and lean.train_loss == []
+    assert lean.val_loss == full.val_loss and lean.step_loss == full.step_loss
+    assert (lean.best_epoch, lean.epochs_run, lean.stopped_early) == (
+        full.best_epoch,
+        full.epochs_run,
+        full.stopped_early,
+    )
+    for name, p in full_params.items():
+        np.testing.assert_array_equal(lean_params[name], p)
+
+
+def test_without_the_training_curve_divergence_shows_in_the_validation_loss(rng):
+    X, y = 10 * rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        pytest.raises(FloatingPointError, match="lr"),
+    ):
+        train(
+            layers.Linear(2, 1, rng=rng),
+            losses.mse,
+            X,
+            y,
+            lr=100.0,
+            epochs=200,
+            X_val=X,
+            y_val=y,
+            record_train=False,
+        )
+    with pytest.raises(ValueError, match="X_val is too large for the model"):
+        train(
+            layers.Linear(2, 1, rng=rng),
+            losses.mse,
+            X,
+            y,
+            lr=0.1,
+            epochs=2,
+            X_val=1e300 * X,
+            y_val=y,
+            record_train=False,
+        )

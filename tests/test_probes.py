@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import experiments, layers, probes
+from helpers import experiments, layers, losses, probes
 from helpers.gradcheck import numerical_grad, rel_error
 
 
@@ -111,3 +111,91 @@ def test_norms_and_statistics_of_huge_values():
     assert probes.l2_norm(np.array([3e200, 4e200])) == pytest.approx(5e200, rel=1e-15)
     stats = probes.layer_stats([np.array([1e308, -1e308])])[0]  # no overflow warning
     assert stats["mean"] == 0.0 and stats["std"] == pytest.approx(1e308)
+
+
+# --- LayerMonitor: per-layer numbers of a training run -----------------------------------
+
+
+def _monitored_run(rng, every=1, steps=6, optimizer=None):
+    model = experiments.mlp([5, 4, 3, 2], "tanh", rng)
+    X, y = rng.standard_normal((12, 5)), rng.standard_normal((12, 2))
+    monitor = probes.LayerMonitor(model, every=every)
+    weights, grads = [], []
+
+    def before(model, step):  # what the monitor should see, taken independently
+        weights.append([model.params[k].copy() for k in ("0.W", "2.W", "4.W")])
+        grads.append([model.grads[k].copy() for k in ("0.W", "2.W", "4.W")])
+
+    def both_before(model, step):
+        before(model, step)
+        monitor.after_backward(model, step)
+
+    experiments.train(
+        model,
+        losses.mse,
+        X,
+        y,
+        lr=0.1,
+        steps=steps,
+        optimizer=optimizer,
+        after_backward=both_before,
+        after_step=monitor.after_step,
+    )
+    weights.append([model.params[k].copy() for k in ("0.W", "2.W", "4.W")])
+    return monitor, weights, grads
+
+
+def test_monitor_records_gradient_norms_and_update_ratios_of_every_layer(rng):
+    monitor, weights, grads = _monitored_run(rng)
+    assert monitor.steps.tolist() == list(range(6))
+    assert monitor.grad_norms.shape == monitor.update_ratios.shape == (6, 3)
+    for t in range(6):
+        for layer in range(3):
+            norm = np.linalg.norm(grads[t][layer])
+            moved = np.linalg.norm(weights[t + 1][layer] - weights[t][layer])
+            ratio = moved / np.linalg.norm(weights[t][layer])
+            np.testing.assert_allclose(monitor.grad_norms[t, layer], norm, rtol=1e-12)
+            np.testing.assert_allclose(monitor.update_ratios[t, layer], ratio, rtol=1e-12)
+    # plain gradient descent: the update is lr * gradient
+    np.testing.assert_allclose(
+        monitor.update_ratios[:, 0],
+        0.1 * monitor.grad_norms[:, 0] / [np.linalg.norm(w[0]) for w in weights[:-1]],
+        rtol=1e-10,
+    )
+
+
+def test_monitor_records_every_kth_step_and_its_hooks_plug_into_train(rng):
+    monitor, _, _ = _monitored_run(rng, every=3, steps=7)
+    assert monitor.steps.tolist() == [0, 3, 6]
+    assert monitor.update_ratios.shape == (3, 3)
+    model = experiments.mlp([3, 2], "tanh", rng)
+    other = probes.LayerMonitor(model)
+    experiments.train(
+        model, losses.mse, np.ones((4, 3)), np.ones((4, 2)), lr=0.1, steps=2, **other.hooks
+    )
+    assert other.steps.tolist() == [0, 1] and "2 steps recorded" in repr(other)
+
+
+def test_monitor_update_ratio_of_a_zero_matrix_is_infinite_then_finite(rng):
+    model = experiments.mlp([3, 4, 2], "tanh", rng, head_init="zeros")
+    monitor = probes.LayerMonitor(model)
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    experiments.train(model, losses.mse, X, y, lr=0.1, steps=2, **monitor.hooks)
+    assert np.isinf(monitor.update_ratios[0, 1]) and np.isfinite(monitor.update_ratios[1]).all()
+    frozen = experiments.mlp([3, 2], "tanh", rng, init="zeros")
+    still = probes.LayerMonitor(frozen)
+    experiments.train(frozen, losses.mse, X, np.zeros((8, 2)), lr=0.1, steps=1, **still.hooks)
+    assert still.update_ratios.tolist() == [[0.0]]
+
+
+def test_monitor_refuses_another_model_and_bad_arguments(rng):
+    model = experiments.mlp([3, 2], "tanh", rng)
+    monitor = probes.LayerMonitor(model)
+    with pytest.raises(ValueError, match="model must be the model this monitor watches"):
+        monitor.after_backward(experiments.mlp([3, 2], "tanh", rng), 0)
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        probes.LayerMonitor(model, every=0)
+    with pytest.raises(TypeError, match="model must be a layer"):
+        probes.LayerMonitor("model")
+    with pytest.raises(ValueError, match="no Linear layers"):
+        probes.LayerMonitor(layers.Sequential(layers.Tanh()))

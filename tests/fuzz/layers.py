@@ -128,6 +128,17 @@ def _mask(layer: Any, shape: tuple[int, ...]) -> np.ndarray:
     return (rng.random(shape) >= layer.p) / (1 - layer.p)
 
 
+def _rolled(a: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Each row of a rotated by its shift, one row at a time."""
+    rows = [np.roll(row, s) for row, s in zip(a, shifts, strict=True)]
+    return long(np.array(rows).reshape(np.shape(a)))
+
+
+def _next_shifts(layer: Any, n: int) -> np.ndarray:
+    """The shifts a shift layer draws next: from a copy of its generator."""
+    return copy.deepcopy(layer.rng).integers(-layer.max_shift, layer.max_shift + 1, n)
+
+
 def _gamma(layer: Any) -> Any:
     layer.params["gamma"][...] = [0.5, 2.0, 1.5, 1.0][: layer.num_channels]
     if "beta" in layer.params:  # RMSNorm learns no shift
@@ -194,6 +205,21 @@ LAYER_KINDS = [
         lambda lay, x: long(x),
         lambda lay, x, d: long(d),
         ndim=None,
+    ),
+    LayerKind(
+        "RandomShift",
+        lambda rng: layers.RandomShift(2, rng),
+        normal(4, 5),
+        lambda lay, x: _rolled(np.asarray(x, np.float64), _next_shifts(lay, len(x))),
+        lambda lay, x, d: _rolled(np.asarray(d, np.float64), -lay.shifts),
+        train_mode=True,
+    ),
+    LayerKind(
+        "RandomShift (eval)",
+        lambda rng: layers.RandomShift(2, rng).eval(),
+        normal(4, 5),
+        lambda lay, x: long(x),
+        lambda lay, x, d: long(d),
     ),
     *(
         LayerKind(
@@ -484,6 +510,31 @@ def layer_constructor_entries() -> Iterator[Entry]:
             ),
         ],
         covers=("layers.Dropout.freeze_mask",),
+    )
+    yield Entry(
+        "layers.RandomShift",
+        layers.RandomShift,
+        {"max_shift": Int(2, low=0), "rng": Rng()},
+        finite=False,
+        scenarios=lambda rng: [
+            scenario(
+                "layers.RandomShift.freeze_shifts",
+                "freeze_shifts = 'yes'",
+                "type",
+                lambda: setattr(layers.RandomShift(2, rng), "freeze_shifts", "yes"),
+                expect="error",
+                names=("freeze_shifts",),
+            ),
+            scenario(
+                "layers.RandomShift",
+                "max_shift of the signals' length",
+                "range",
+                lambda: layers.RandomShift(5, rng).forward(np.ones((2, 5))),
+                expect="error",
+                names=("max_shift",),
+            ),
+        ],
+        covers=("layers.RandomShift.freeze_shifts",),
     )
     tanh = Thing(lambda rng: layers.Tanh(), names=("layers[0]", "layer", "block"))
     yield Entry(

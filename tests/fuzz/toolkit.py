@@ -141,6 +141,50 @@ def experiments_entries() -> Iterator[Entry]:
         lambda a, e: assert_close(a, e, rtol=1e-9),
     )
 
+    def classifier(rng: np.random.Generator) -> Any:
+        return experiments.mlp([3, 4], "tanh", rng)
+
+    def accuracy_oracle(model: Any, X: Any, y: Any) -> float:
+        scores = long(model.forward(np.asarray(X, np.float64)))
+        return float(np.mean(np.argmax(scores, axis=1) == np.asarray(y)))
+
+    yield Entry(
+        "experiments.accuracy",
+        experiments.accuracy,
+        {
+            "model": Thing(classifier, names=("model",)),
+            "X": Arr(
+                normal(5, 3),
+                ndim=(2,),
+                empty="refuse",
+                shapes=other_shapes((5, 2)),
+                names=("X", "x"),
+            ),
+            "y": Fixed(lambda rng: rng.integers(0, 4, size=5)),
+        },
+        accuracy_oracle,
+        lambda a, e: assert_close(a, e, rtol=0),
+        finite=False,
+        scenarios=lambda rng: [
+            scenario(
+                "experiments.accuracy",
+                "a label out of range",
+                "range",
+                lambda: experiments.accuracy(classifier(rng), np.ones((2, 3)), np.array([0, 4])),
+                expect="error",
+                names=("y",),
+            ),
+            scenario(
+                "experiments.accuracy",
+                "float labels",
+                "dtype",
+                lambda: experiments.accuracy(classifier(rng), np.ones((2, 3)), np.ones(2)),
+                expect="error",
+                names=("y",),
+            ),
+        ],
+    )
+
     def train(**kw: Any) -> Any:
         model = kw.pop("model")
         history = experiments.train(model, losses.mse, kw.pop("X"), kw.pop("y"), **kw)
@@ -321,6 +365,21 @@ def train_scenarios(rng: np.random.Generator) -> list[Case]:
         ),
         scenario(
             entry, "loss_fn = 5", "type", lambda: fit(loss_fn=5), expect="error", names=("loss_fn",)
+        ),
+        scenario(
+            entry,
+            "record_train = 'no'",
+            "type",
+            lambda: fit(record_train="no"),
+            expect="error",
+            names=("record_train",),
+        ),
+        scenario(
+            entry,
+            "record_train = False",
+            "valid",
+            lambda: fit(record_train=False, X_val=X, y_val=y).val_loss,
+            check=lambda r: finite_array(np.array(r)),
         ),
         scenario(
             entry,
@@ -1086,12 +1145,88 @@ def probes_entries() -> Iterator[Entry]:
         return edges, np.array(rows)
 
     yield Entry(
+        "probes.LayerMonitor",
+        probes.LayerMonitor,
+        {"model": Thing(model, names=("model",)), "every": Int(1)},
+        check=lambda monitor: equal(monitor.update_ratios.shape, (0, 1)),
+        finite=False,
+        covers=tuple(
+            f"probes.LayerMonitor.{m}"
+            for m in ("hooks", "after_backward", "after_step", "steps", "grad_norms")
+        )
+        + ("probes.LayerMonitor.update_ratios",),
+        scenarios=lambda rng: [
+            scenario(
+                "probes.LayerMonitor",
+                "three steps of training, checked against the weights",
+                "valid",
+                lambda: _monitor_ratios_are_the_moves(rng),
+                check=true,
+            ),
+            scenario(
+                "probes.LayerMonitor.after_backward",
+                "another model",
+                "reuse",
+                lambda: probes.LayerMonitor(model(rng)).after_backward(model(rng), 0),
+                expect="error",
+                names=("model",),
+            ),
+            scenario(
+                "probes.LayerMonitor",
+                "a model without Linear layers",
+                "valid",
+                lambda: probes.LayerMonitor(layers.Sequential(layers.Tanh())),
+                expect="error",
+                names=("model", "Linear"),
+            ),
+        ],
+    )
+    yield Entry(
         "probes.histograms",
         probes.histograms,
         {"arrays": ArrayList(normal(4, 3)), "bins": Int(5), "value_range": Pair((-2.0, 2.0))},
         histograms_oracle,
         lambda a, e: assert_close(a, e, rtol=1e-12),
     )
+
+
+def _monitored(rng: np.random.Generator, steps: int = 3) -> tuple[Any, list[Any]]:
+    """A monitor over a short run, and the weights before each step and at the end."""
+    model = experiments.mlp([3, 4, 2], "tanh", rng)
+    monitor = probes.LayerMonitor(model)
+    weights: list[Any] = []
+
+    def before(model: Any, step: int) -> None:
+        weights.append([model.params[k].copy() for k in ("0.W", "2.W")])
+        monitor.after_backward(model, step)
+
+    X, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    experiments.train(
+        model,
+        losses.mse,
+        X,
+        y,
+        lr=0.1,
+        steps=steps,
+        after_backward=before,
+        after_step=monitor.after_step,
+    )
+    weights.append([model.params[k].copy() for k in ("0.W", "2.W")])
+    return monitor, weights
+
+
+def _monitor_ratios_are_the_moves(rng: np.random.Generator) -> bool:
+    monitor, weights = _monitored(rng)
+    expected = [
+        [
+            float(np.sqrt(np.sum((long(new) - long(old)) ** 2) / np.sum(long(old) ** 2)))
+            for old, new in zip(weights[t], weights[t + 1], strict=True)
+        ]
+        for t in range(3)
+    ]
+    assert_close(monitor.update_ratios, expected, rtol=1e-9)
+    assert monitor.steps.tolist() == [0, 1, 2] and monitor.grad_norms.shape == (3, 2)
+    return bool(np.all(monitor.grad_norms > 0))
 
 
 def _trace_keeps_its_dout() -> bool:
