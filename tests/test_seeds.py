@@ -91,3 +91,11 @@ def test_every_check_holds_with_another_seed(path, seed):
     test ids name the seeds; ``python -m tests.support.seeds`` reruns one by hand)."""
     run = run_with_seed(path, seed)
     assert not run.error, f"{path.name} with SEED = {seed} fails:\n{run.error}"
+
+
+def test_every_chapter_has_a_seed_of_its_own():
+    """Two chapters with one SEED would draw the same numbers: a reader comparing them
+    would see a coincidence where there is none."""
+    seeds = {p.stem: chapter_seed(json.loads(p.read_text(encoding="utf-8"))) for p in CHAPTERS}
+    shared = {s for s in seeds.values() if list(seeds.values()).count(s) > 1}
+    assert not shared, {name: s for name, s in seeds.items() if s in shared}
