@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from editions.kernels import use_ipc_kernels
+from tests.support.seeds import ci_seeds
 
 pytest_plugins = ["tests.support.site"]
+
+
+def pytest_report_header() -> str:
+    """The run says which other seeds the chapters run with today (tests/test_seeds.py)."""
+    return f"chapters also run with SEED = {', '.join(map(str, ci_seeds()))} (today's seeds)"
 
 
 def pytest_configure(config: pytest.Config) -> None:
