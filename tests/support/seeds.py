@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from editions import book
+
 if TYPE_CHECKING:
     import nbformat
 
@@ -53,16 +55,11 @@ def ci_seeds(day: dt.date | None = None, count: int = CI_SEED_COUNT) -> list[int
     return [OTHER_SEEDS[(start + i) % len(OTHER_SEEDS)] for i in range(count)]
 
 
-def _source(cell: dict) -> str:
-    src = cell["source"]
-    return src if isinstance(src, str) else "".join(src)
-
-
 def chapter_seed(nb: dict) -> int:
     """The chapter's own seed: the value on the ``SEED = <int>`` line of its first code
     cell. ValueError when that cell has no such line, or more than one."""
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    found = SEED_LINE.findall(_source(code[0])) if code else []
+    found = SEED_LINE.findall(book.source(code[0])) if code else []
     if len(found) != 1:
         raise ValueError(f"the imports cell needs one line 'SEED = <int>', found {len(found)}")
     return int(found[0])
@@ -75,7 +72,7 @@ def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
     chapter_seed(nb)  # refuses a chapter without its one SEED line
     new = copy.deepcopy(nb)
     first = next(c for c in new.cells if c.cell_type == "code")
-    first.source = SEED_LINE.sub(f"SEED = {int(seed)}", _source(first), count=1)
+    first.source = SEED_LINE.sub(f"SEED = {int(seed)}", book.source(first), count=1)
     return new
 
 
