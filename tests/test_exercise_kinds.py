@@ -20,7 +20,7 @@ KINDS = {"Derive": 1, "Predict, then run": 1, "Find the bug": 2, "Diagnose": 1}
 MINIMUM = 5
 #: The chapters about training a network, where a student diagnoses a failing run.
 DIAGNOSING = ("activations", "initialization", "vanishing", "normalization", "regularization")
-DIAGNOSING += ("mnist1d",)
+DIAGNOSING += ("optimization", "mnist1d")
 TITLE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)$", re.M)
 
 
