@@ -21,6 +21,7 @@ from helpers.activations import (
     sample_rrelu_slopes,
     softmax,
 )
+from tests.support.gradients import round_off_floor
 
 NAMES = list(ACTIVATIONS)
 KINKED = {"relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"}
@@ -53,7 +54,7 @@ def test_grad_matches_numerical_gradient(name, x):
     # Where the slope is tiny (tanh at 6: 2.5e-5) the central difference's round-off,
     # about eps * sum|weights * f(x)| / h, is what the relative error measures; there
     # the two are compared against that floor (found by hypothesis: tanh, x = 6).
-    floor = 10 * np.finfo(float).eps * np.sum(np.abs(weights * act.fn(x))) / 1e-5
+    floor = round_off_floor(weights * act.fn(x))
     difference = np.max(np.abs(analytic - numeric), initial=0.0)
     assert err < 1e-6 or difference < floor, f"{name}: analytic {analytic} vs numeric {numeric}"
 

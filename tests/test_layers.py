@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from helpers import layers
 from helpers.gradcheck import check_layer, numerical_grad, rel_error
+from tests.support.gradients import round_off_floor
 
 TOL = 1e-6
 KINKED = ("relu", "leaky_relu", "prelu", "rrelu", "elu")
@@ -162,8 +163,7 @@ def test_sequential_backward(n, sizes, act, seed):
     # central differences of L = sum(out * dout) carry round-off of about
     # eps * sum|out * dout| / h; a gradient that small is compared against that floor.
     out = model.forward(x)
-    floor = 10 * np.finfo(float).eps * np.abs(out * dout_rng.standard_normal(out.shape)).sum()
-    floor /= 1e-5  # check_layer's step h
+    floor = round_off_floor(out * dout_rng.standard_normal(out.shape))
     for name, error in report.errors.items():
         difference = np.abs(report.analytic[name] - report.numeric[name]).max()
         assert error <= TOL or difference < floor, report.failure_message()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from helpers import losses
 from helpers.gradcheck import check_grad
+from tests.support.gradients import round_off_floor
 
 TOL = 1e-6
 seeds = st.integers(0, 2**32 - 1)
@@ -82,7 +83,7 @@ def test_softmax_cross_entropy_integer_labels(n, k, seed, scale):
     # The loss log-sum-exp(z) - z_y cancels digits when one logit dominates (loss ~1e-6
     # from logits ~6), so its central difference carries round-off of about
     # eps * max|z| / h; below that floor the relative error says nothing.
-    round_off = 10 * np.finfo(float).eps * np.abs(logits).max() / 1e-5
+    round_off = round_off_floor(np.abs(logits).max())
     difference = np.abs(report.analytic["logits"] - report.numeric["logits"]).max()
     assert report.passed or difference < round_off, report.failure_message()
 
