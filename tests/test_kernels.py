@@ -9,21 +9,18 @@ stock local provisioner and sees the warning, so the check can fail.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import KernelProvisionerFactory
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell
 from packaging.version import Version
 
-from editions.book import ROOT
 from editions.kernels import BLAS_THREADS, NAME, use_ipc_kernels
+from tests.support.sphinx_project import build_one_notebook
 
 TCP_WARNING = "Kernel is running over TCP without encryption"
 
@@ -121,7 +118,6 @@ def test_control_a_tcp_kernel_logs_the_warning(tmp_path: Path):
 
 
 _CONF = """
-extensions = {extensions!r}
 nb_execution_mode = {mode!r}
 nb_execution_raise_on_error = True
 """
@@ -139,27 +135,13 @@ def test_every_execution_mode_of_a_sphinx_build_logs_no_kernel_warning(
 ):
     """A one-notebook Sphinx project with the book's extension, in each myst-nb mode;
     without the extension (the control) its log shows the kernel's TCP warning."""
-    src = tmp_path / "src"
-    src.mkdir()
     extensions = ["myst_nb", "kernel_transport"] if ours else ["myst_nb"]
-    conf = _CONF.format(mode=mode, extensions=extensions)
-    (src / "conf.py").write_text(conf)
-    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("print(6 * 7)")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(nb, src / "index.ipynb")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        check=False,
-        # The control runs the stock provisioner: the one this process chose is not inherited.
-        # _ext/ on the path, as jupyter-book puts it for the book's local extensions.
-        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "_ext")},
-        timeout=300,
+    result, page = build_one_notebook(
+        tmp_path, [new_code_cell("print(6 * 7)")], extensions, _CONF.format(mode=mode)
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
-    assert "42" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8"), "not executed"
+    assert "42" in page.read_text(encoding="utf-8"), "not executed"
     flagged = [line for line in log.splitlines() if "WARNING" in line.upper()]
     if not ours:
         if Version(version("ipykernel")) < Version("7.4"):
