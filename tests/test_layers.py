@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from helpers import layers
 from helpers.gradcheck import check_layer, numerical_grad, rel_error
-from tests.support.gradients import round_off_floor
+from tests.support.gradients import assert_agrees, round_off_floor
 
 TOL = 1e-6
 KINKED = ("relu", "leaky_relu", "prelu", "rrelu", "elu")
@@ -57,7 +57,13 @@ def test_activation_layer_backward(name, shape, seed):
     rng = np.random.default_rng(seed)
     layer = layers.ActivationLayer(name)
     x = away_from_kink(rng, shape) if name in KINKED else 3 * rng.standard_normal(shape)
-    assert_passed(check_layer(layer, x, rng=rng, tol=TOL))
+    dout_rng = copy.deepcopy(rng)
+    report = check_layer(layer, x, rng=rng, tol=TOL, raise_on_failure=False)
+    # Where x is far out on a saturating activation the gradient is 1e-7 or less and
+    # the central difference's round-off decides (found by hypothesis: tanh, shape (3,),
+    # a gradient entry of -4.5e-07 whose relative error was 1.2e-06).
+    out = layer.forward(x)
+    assert_agrees(report, TOL, round_off_floor(out * dout_rng.standard_normal(out.shape)))
 
 
 @pytest.mark.parametrize(
@@ -163,11 +169,7 @@ def test_sequential_backward(n, sizes, act, seed):
     # central differences of L = sum(out * dout) carry round-off of about
     # eps * sum|out * dout| / h; a gradient that small is compared against that floor.
     out = model.forward(x)
-    floor = round_off_floor(out * dout_rng.standard_normal(out.shape))
-    for name, error in report.errors.items():
-        difference = np.abs(report.analytic[name] - report.numeric[name]).max()
-        assert error <= TOL or difference < floor, report.failure_message()
-    assert report.errors, "the check compared nothing"
+    assert_agrees(report, TOL, round_off_floor(out * dout_rng.standard_normal(out.shape)))
     expected = {"x"} | {f"{2 * i}.{k}" for i in range(len(sizes) - 1) for k in ("W", "b")}
     assert set(report.errors) == expected
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import socket
 import subprocess
@@ -785,7 +786,16 @@ def wait_for_runs(visits: list[Visit]) -> None:
     while waiting:
         waiting = [visit for visit in waiting if not visit.poll()]
         if waiting and time.monotonic() > deadline:
-            pytest.fail(f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s: {waiting[0]}")
+            visit = waiting[0]
+            assert visit.page is not None
+            prompts = visit.page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt")
+            shown = Counter(p.strip() or "(none)" for p in prompts.all_inner_texts())
+            not_run = {p: n for p, n in shown.items() if not re.match(r"\[\d+\]", p)}
+            pytest.fail(
+                f"the cells did not all run in {RUN_ALL_TIMEOUT:.0f} s: {visit}; kernel "
+                f"{visit.front_end.server.kernel_state(visit.chapter)}, Run All clicked with "
+                f"it {visit.kernel_at_click}; prompts not run: {not_run or shown}"
+            )
         time.sleep(0.25 if waiting else 0)
 
 
