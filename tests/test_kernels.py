@@ -72,6 +72,7 @@ def test_use_ipc_kernels_makes_the_provisioner_the_default():
         factory.default_provisioner_name = before
 
 
+@pytest.mark.slow  # starts a kernel
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
 def test_a_build_kernel_uses_ipc_and_logs_no_warning(tmp_path: Path):
     run = _run_kernel(NAME, tmp_path)
@@ -87,6 +88,7 @@ def test_a_build_kernel_uses_ipc_and_logs_no_warning(tmp_path: Path):
 SHOW_BLAS_THREADS = f"import os; print([os.environ.get(n) for n in {sorted(BLAS_THREADS)!r}])"
 
 
+@pytest.mark.slow  # starts a kernel
 @pytest.mark.parametrize("provisioner", [NAME, "local-provisioner"])
 def test_a_build_kernel_runs_one_blas_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provisioner: str
@@ -100,6 +102,7 @@ def test_a_build_kernel_runs_one_blas_thread(
     assert run.output.strip() == repr(expected), run
 
 
+@pytest.mark.slow  # starts a kernel
 def test_a_thread_count_the_caller_sets_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for name in BLAS_THREADS:
         monkeypatch.setenv(name, "2")
@@ -107,6 +110,7 @@ def test_a_thread_count_the_caller_sets_is_kept(tmp_path: Path, monkeypatch: pyt
     assert run.output.strip() == repr(["2"] * len(BLAS_THREADS)), run
 
 
+@pytest.mark.slow  # starts a kernel
 @pytest.mark.skipif(
     Version(version("ipykernel")) < Version("7.4"), reason="older ipykernel never warns"
 )

@@ -818,6 +818,7 @@ def test_the_book_renders_every_cell_for_readers():
     assert schema_default(plugin, key) != "none", "JupyterLab's own default; the self-test needs it"
 
 
+@pytest.mark.slow  # starts the servers
 def test_the_servers_start_kernels_with_the_book_provisioner(server: Server):
     """jupyter-config makes the book's kernel provisioner the servers' default: Unix
     sockets (and one BLAS thread, tests/test_kernels.py), no unencrypted TCP ports."""
@@ -839,6 +840,7 @@ def test_the_servers_start_kernels_with_the_book_provisioner(server: Server):
     assert "running over TCP" not in server.log_tail(100_000), server.frontend
 
 
+@pytest.mark.slow  # starts the servers
 def test_the_servers_get_the_book_settings_and_set_none_of_their_own(server: Server):
     """Each front-end's defaults are the book's (installed by requirements.txt), and
     the server's own user settings touch none of them."""

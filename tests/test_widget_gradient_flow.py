@@ -12,6 +12,7 @@ from helpers.widgets.gradient_flow import (
     draw_gradient_flow,
     gradient_flow_explorer,
 )
+from tests.support.explorers import static_frames
 
 
 def deep_mlp(activation, depth, width, gain, rng, d_in=1, d_out=1, residual=False):
@@ -123,11 +124,10 @@ def test_bad_parameters_are_clear_errors():
 
 
 def test_static_front_end_has_one_distinct_frame_per_grid_point():
-    explorer = gradient_flow_explorer()
-    pngs, index = explorer.frames()
+    html = gradient_flow_explorer().static_html()
+    pngs, index = static_frames(html)
     assert len(pngs) == len(index) == 3 * 5 * 5
     assert len(set(pngs)) == len(pngs)
-    html = explorer.static_html()
     assert html.count('type="range"') == 2 and "<select" in html
 
 

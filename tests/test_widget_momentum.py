@@ -15,6 +15,7 @@ from helpers.widgets.momentum import (
     momentum_explorer,
     momentum_path,
 )
+from tests.support.explorers import static_frames
 
 
 @pytest.mark.parametrize(("lr", "momentum"), [(1.9, 0.0), (3.3, 0.67), (3.9, 0.5), (0.25, 0.95)])
@@ -61,10 +62,9 @@ def test_descriptions_state_the_verdict():
 
 
 def test_static_front_end_has_a_frame_for_every_grid_point():
-    explorer = momentum_explorer()
-    pngs, index = explorer.frames()
+    html = momentum_explorer().static_html()
+    pngs, index = static_frames(html)
     assert len(index) == 8 * 5 and len(set(pngs)) == len(pngs)
-    html = explorer.static_html()
     assert html.count('type="range"') == 2 and "<select" not in html
 
 

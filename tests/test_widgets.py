@@ -8,7 +8,6 @@ import html
 import importlib
 import json
 import os
-import re
 from typing import Any
 
 import numpy as np
@@ -17,8 +16,8 @@ import pytest
 from helpers import plots, widgets
 from helpers.widgets import EXPLORERS, FRAMES_ENV, Choice, Explorer, Slider, _worker
 from helpers.widgets._cache import last_result
-from helpers.widgets._static import asset, grid_frames
-from tests.support.explorers import chapter_explorers
+from helpers.widgets._static import asset
+from tests.support.explorers import chapter_explorers, frames_data, static_frames
 from tests.support.explorers import toy_explorer as toy
 
 #: The explorers whose frame and alt text share one remembered computation, and the
@@ -30,20 +29,29 @@ SHARED_PASS = {
 }
 
 
-def frames_data(page: str) -> dict[str, Any]:
-    match = re.search(r'class="nnfb-frames">(.*?)</script>', page)
-    assert match, "no frames in the static HTML"
-    return json.loads(match.group(1))
-
-
 # --- the contract every explorer keeps ----------------------------------------------------
+
+
+#: explorer name -> how many times its pass (SHARED_PASS) ran while its static HTML
+#: was built, filled in by the ``built`` fixture.
+PASSES: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module", params=sorted(EXPLORERS))
 def built(request) -> tuple[str, Explorer, str]:
-    """(name, explorer, its static HTML), once per explorer."""
-    explorer = EXPLORERS[request.param]()
-    return request.param, explorer, explorer.static_html()
+    """(name, explorer, its static HTML), once per explorer; its pass is counted in
+    PASSES where it starts (a fresh explorer: nothing is remembered yet)."""
+    name = request.param
+    explorer, counted = EXPLORERS[name](), []
+    with pytest.MonkeyPatch.context() as patch:
+        if name in SHARED_PASS:
+            module = importlib.import_module(SHARED_PASS[name][0])
+            real = getattr(module, SHARED_PASS[name][1])
+            counting = lambda *a, **k: counted.append(1) or real(*a, **k)  # noqa: E731
+            patch.setattr(module, SHARED_PASS[name][1], counting)
+        page = explorer.static_html()
+    PASSES[name] = len(counted)
+    return name, explorer, page
 
 
 def test_every_grid_point_has_a_frame_with_its_own_alt_text(built):
@@ -60,16 +68,15 @@ def test_every_grid_point_has_a_frame_with_its_own_alt_text(built):
 
 
 def test_a_reused_figure_renders_the_same_bytes_as_a_fresh_one(built):
-    """Draw functions keep their artists between frames (_cache.reuse): a frame must
-    not depend on the frames drawn before it."""
-    name, explorer, _ = built
-    grid = [params for _, params, _ in explorer.grid()]
-    points = grid[:: max(3, len(grid) // 20)]  # about 20 points of each explorer's grid
-    for params in points:
-        explorer.render(**params)
-    for params in reversed(points):
-        fresh = EXPLORERS[name]().render(**params)
-        assert explorer.render(**params) == fresh, f"{name}: reused figure differs at {params}"
+    """Draw functions keep their artists between frames (_cache.reuse): a static frame,
+    drawn on one reused figure after every frame before it in the grid, must be the
+    frame a fresh explorer draws first, at about 20 points of each explorer's grid."""
+    name, explorer, page = built
+    frames, index = static_frames(page)
+    grid = list(explorer.grid())
+    for key, params, _ in grid[:: max(3, len(grid) // 20)]:
+        fresh = EXPLORERS[name]().render(dpi=explorer.static_dpi, **params)
+        assert frames[index[key]] == fresh, f"{name}: reused figure differs at {params}"
 
 
 def test_each_dpi_draws_on_a_canvas_of_its_own(built):
@@ -94,16 +101,30 @@ def test_the_live_widget_redraws_when_a_slider_moves(built):
     assert "nnfb-explorer" in box._dom_classes
 
 
-@pytest.mark.parametrize("name", sorted(SHARED_PASS))
-def test_a_static_frame_and_its_alt_text_share_one_computation(name, monkeypatch):
+@pytest.mark.parametrize("built", sorted(SHARED_PASS), indirect=True)
+def test_a_static_frame_and_its_alt_text_share_one_computation(built):
     """The alt text describes the numbers the frame drew without computing them again:
-    the explorer's pass (counted where it starts) runs once per frame."""
-    owner, function = SHARED_PASS[name]
-    module = importlib.import_module(owner)
+    the explorer's pass (counted where it starts) ran once per frame of its static HTML."""
+    name, _, page = built
+    data = frames_data(page)
+    assert PASSES[name] == len(data["frames"]) == len(data["alts"]), name
+
+
+def test_a_pass_computed_twice_is_counted_twice(monkeypatch):
+    """The count above can fail: without the remembered result (last_result taken off
+    momentum_path), drawing a frame and describing it each compute the pass."""
+    from helpers.widgets import momentum
+
+    module_name, function = SHARED_PASS["momentum"]
+    module = importlib.import_module(module_name)
     real, counted = getattr(module, function), []
     monkeypatch.setattr(module, function, lambda *a, **k: counted.append(1) or real(*a, **k))
-    pngs, alts, _ = grid_frames(EXPLORERS[name]())
-    assert len(counted) == len(pngs) == len(alts)
+    monkeypatch.setattr(momentum, "momentum_path", momentum.momentum_path.__wrapped__)
+    explorer = EXPLORERS["momentum"]()
+    params = explorer.params()
+    explorer.render(dpi=explorer.static_dpi, **params)
+    explorer.alt_text(**params)
+    assert len(counted) == 2
 
 
 # --- the in-page live front-end (the explorers' Web Worker) -------------------------------

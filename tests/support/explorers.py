@@ -3,6 +3,8 @@ explorer for the tests that must show a check failing."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from typing import Any
 
@@ -43,3 +45,18 @@ def toy_explorer() -> Explorer:
         Slider("slope", [1.0, 2.0, 3.0]),
     ]
     return Explorer("toy", draw, controls, width=2.0, height=1.5, describe=describe)
+
+
+def frames_data(page: str) -> dict[str, Any]:
+    """The data of an explorer's static HTML: its frames (base64 PNGs), alt texts,
+    grid index, labels and live grids."""
+    match = re.search(r'class="nnfb-frames">(.*?)</script>', page)
+    assert match, "no frames in the static HTML"
+    return json.loads(match.group(1))
+
+
+def static_frames(page: str) -> tuple[list[bytes], dict[str, int]]:
+    """The PNGs of an explorer's static HTML and its grid index, as Explorer.frames()
+    gives them, read from the page instead of drawn again."""
+    data = frames_data(page)
+    return [base64.b64decode(frame) for frame in data["frames"]], data["index"]

@@ -6,6 +6,7 @@ Shared by the live-notebook tests (JupyterLab, Notebook 7) and the Binder run.
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -55,9 +56,17 @@ class _InlineValues(HTMLParser):
 
 def html_prose_values(page: Path) -> list[str]:
     """The values a built chapter page inserts into its prose, in reading order."""
+    stat = page.stat()
+    return list(_parsed_values(page, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_values(page: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The page's values, parsed once per version of the file (several test modules
+    read the same pages when they load)."""
     parser = _InlineValues()
     parser.feed(page.read_text(encoding="utf-8"))
-    return parser.values
+    return tuple(parser.values)
 
 
 #: Below this size a shown value is round-off by construction: a gradient check's
