@@ -13,7 +13,8 @@ Every chapter is read in both front-ends at once, by two readers who swap front-
 from one chapter to the next:
 
 - the impatient reader clicks Run > Run All Cells the moment the notebook names its
-  kernel, before the kernel is ready, and unfolds the solutions afterwards (clicked
+  kernel, almost always before the kernel is ready (each visit's summary says what
+  the kernel was doing), and unfolds the solutions afterwards (clicked
   earlier, while the toolbar reads "No Kernel", Run All may run nothing or ask for a
   kernel, in either front-end; the README says so);
 - the patient reader waits for an idle kernel, checks that each value reads
@@ -675,8 +676,8 @@ def check_explorer(page: Page, explorer: Explorer) -> list[float]:
 # --- the readers ----------------------------------------------------------------------
 
 #: The two readers of a chapter. The impatient one clicks Run All the moment the
-#: notebook names its kernel, before the kernel is ready; the patient one waits for
-#: an idle kernel, checks the placeholders and unfolds the solutions first.
+#: notebook names its kernel, as a rule before the kernel is ready; the patient one
+#: waits for an idle kernel, checks the placeholders and unfolds the solutions first.
 READERS = ("impatient", "patient")
 
 
@@ -717,9 +718,12 @@ class Visit:
         self.page = page = self.front_end.open(chapter)
         if self.reader == "impatient":
             page.wait_for_function(JS_KERNEL_NAMED, polling=50)
+            # The kernel is almost always still starting here. A kernel that started
+            # faster than the toolbar showed its name is already idle, and this reader
+            # then clicks as the patient one does; nothing is wrong with the book, so
+            # the visit goes on and its summary names the state the click met.
             state = server.kernel_state(chapter)
             click_run_all(page)
-            assert state != "idle", f"{self}: the kernel was ready before Run All was clicked"
             self.kernel_at_click = state or "no session yet"
             self._mark("open")
             return
