@@ -19,27 +19,23 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-BIBLIOENTRY = 'role="doc-biblioentry"'
-FOLD_SUMMARY = '<summary aria-label="Toggle hidden content">'
+#: Markup the HTML writer gives -> what screen readers need (see above).
+REPLACEMENTS = {
+    'role="doc-biblioentry"': 'role="listitem"',
+    '<summary aria-label="Toggle hidden content">': "<summary>",
+}
 
 
-def _citation_entries_as_list_items(
+def _accessible_markup(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     body = context.get("body")
-    if isinstance(body, str) and BIBLIOENTRY in body:
-        context["body"] = body.replace(BIBLIOENTRY, 'role="listitem"')
-
-
-def _fold_summaries_named_by_their_text(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    body = context.get("body")
-    if isinstance(body, str) and FOLD_SUMMARY in body:
-        context["body"] = body.replace(FOLD_SUMMARY, "<summary>")
+    if isinstance(body, str):
+        for written, needed in REPLACEMENTS.items():
+            body = body.replace(written, needed)
+        context["body"] = body
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("html-page-context", _citation_entries_as_list_items)
-    app.connect("html-page-context", _fold_summaries_named_by_their_text)
+    app.connect("html-page-context", _accessible_markup)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -32,6 +32,16 @@ SHARED_PASS = {
 # --- the contract every explorer keeps ----------------------------------------------------
 
 
+def count_pass(patch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """A list that grows by one at each call of explorer ``name``'s pass (SHARED_PASS),
+    counted where the pass starts, until ``patch`` is undone."""
+    module_name, function = SHARED_PASS[name]
+    module = importlib.import_module(module_name)
+    real, counted = getattr(module, function), []
+    patch.setattr(module, function, lambda *a, **k: counted.append(1) or real(*a, **k))
+    return counted
+
+
 #: explorer name -> how many times its pass (SHARED_PASS) ran while its static HTML
 #: was built, filled in by the ``built`` fixture.
 PASSES: dict[str, int] = {}
@@ -45,10 +55,7 @@ def built(request) -> tuple[str, Explorer, str]:
     explorer, counted = EXPLORERS[name](), []
     with pytest.MonkeyPatch.context() as patch:
         if name in SHARED_PASS:
-            module = importlib.import_module(SHARED_PASS[name][0])
-            real = getattr(module, SHARED_PASS[name][1])
-            counting = lambda *a, **k: counted.append(1) or real(*a, **k)  # noqa: E731
-            patch.setattr(module, SHARED_PASS[name][1], counting)
+            counted = count_pass(patch, name)
         page = explorer.static_html()
     PASSES[name] = len(counted)
     return name, explorer, page
@@ -115,10 +122,7 @@ def test_a_pass_computed_twice_is_counted_twice(monkeypatch):
     momentum_path), drawing a frame and describing it each compute the pass."""
     from helpers.widgets import momentum
 
-    module_name, function = SHARED_PASS["momentum"]
-    module = importlib.import_module(module_name)
-    real, counted = getattr(module, function), []
-    monkeypatch.setattr(module, function, lambda *a, **k: counted.append(1) or real(*a, **k))
+    counted = count_pass(monkeypatch, "momentum")
     monkeypatch.setattr(momentum, "momentum_path", momentum.momentum_path.__wrapped__)
     explorer = EXPLORERS["momentum"]()
     params = explorer.params()
