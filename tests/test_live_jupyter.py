@@ -12,11 +12,13 @@ chapter in a page of its own.
 Every chapter is read in both front-ends at once, by two readers who swap front-ends
 from one chapter to the next:
 
-- the impatient reader clicks Run > Run All Cells the moment the notebook names its
-  kernel, almost always before the kernel is ready (each visit's summary says what
-  the kernel was doing), and unfolds the solutions afterwards (clicked
-  earlier, while the toolbar reads "No Kernel", Run All may run nothing or ask for a
-  kernel, in either front-end; the README says so);
+- the impatient reader clicks Run > Run All Cells the moment the page has its kernel
+  (the server has started it and the page is connected: the circle beside the kernel's
+  name turns hollow), and unfolds the solutions afterwards. Clicked earlier, Run All
+  may run nothing or ask for a kernel, in either front-end, and the README says so:
+  the toolbar names the kernel before the server has started it, and the front-end
+  leaves every cell unrun while its session has no kernel. By the time the page is
+  connected the kernel is as a rule idle already (each visit's summary says);
 - the patient reader waits for an idle kernel, checks that each value reads
   "[run the code above]", unfolds the solutions, then clicks Run All.
 
@@ -110,7 +112,7 @@ c.LanguageServerManager.autodetect = False
 """
 
 #: The notebook's toolbar names a kernel (it reads "No Kernel" until the front-end has
-#: begun to start one).
+#: begun to start one; it names the kernel before the server has started it).
 JS_KERNEL_NAMED = """() => {
   const name = document.querySelector('.jp-NotebookPanel .jp-Toolbar-kernelName');
   const text = name ? name.innerText.trim() : '';
@@ -602,17 +604,19 @@ class FrontEnd:
             self.server.shut_down_kernels(chapter)
 
 
-def wait_for_kernel(server: Server, notebook: str) -> None:
-    """Wait until the page's kernel for ``notebook`` is connected and idle."""
+def wait_for_kernel(server: Server, notebook: str, idle: bool = True) -> str:
+    """Wait until the page's kernel for ``notebook`` is connected, and idle if ``idle``;
+    return its state then."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         for session in server.api("GET", "sessions"):
             kernel = session["kernel"]
             if session["path"] == notebook and kernel["connections"] > 0:
-                if kernel["execution_state"] == "idle":
-                    return
-        time.sleep(0.1)
-    raise TimeoutError(f"no idle kernel for {notebook}: {server.api('GET', 'sessions')}")
+                if kernel["execution_state"] == "idle" or not idle:
+                    return kernel["execution_state"]
+        time.sleep(0.05)
+    wanted = "idle kernel" if idle else "connected kernel"
+    raise TimeoutError(f"no {wanted} for {notebook}: {server.api('GET', 'sessions')}")
 
 
 def unfold_solutions(page: Page, chapter: str) -> None:
@@ -676,8 +680,8 @@ def check_explorer(page: Page, explorer: Explorer) -> list[float]:
 # --- the readers ----------------------------------------------------------------------
 
 #: The two readers of a chapter. The impatient one clicks Run All the moment the
-#: notebook names its kernel, as a rule before the kernel is ready; the patient one
-#: waits for an idle kernel, checks the placeholders and unfolds the solutions first.
+#: page has its kernel; the patient one waits for an idle kernel, checks the
+#: placeholders and unfolds the solutions first.
 READERS = ("impatient", "patient")
 
 
@@ -718,13 +722,10 @@ class Visit:
         self.page = page = self.front_end.open(chapter)
         if self.reader == "impatient":
             page.wait_for_function(JS_KERNEL_NAMED, polling=50)
-            # The kernel is almost always still starting here. A kernel that started
-            # faster than the toolbar showed its name is already idle, and this reader
-            # then clicks as the patient one does; nothing is wrong with the book, so
-            # the visit goes on and its summary names the state the click met.
-            state = server.kernel_state(chapter)
+            # The earliest click that runs the cells: the page has its kernel. The
+            # summary names the state the click met.
+            self.kernel_at_click = wait_for_kernel(server, chapter, idle=False)
             click_run_all(page)
-            self.kernel_at_click = state or "no session yet"
             self._mark("open")
             return
         wait_for_kernel(server, chapter)
