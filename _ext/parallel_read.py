@@ -52,7 +52,9 @@ def declare_safe(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    if app.parallel <= 1:  # a -j given on the command line is kept
+    # jupyter-book always asks for 1 process; a -j of 2 or more given to sphinx-build
+    # is kept.
+    if app.parallel <= 1:
         app.parallel = processes()
     app.connect("builder-inited", declare_safe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

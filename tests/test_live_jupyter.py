@@ -111,13 +111,6 @@ c.FileCheckpoints.checkpoint_dir = {checkpoints!r}
 c.LanguageServerManager.autodetect = False
 """
 
-#: The notebook's toolbar names a kernel (it reads "No Kernel" until the front-end has
-#: begun to start one; it names the kernel before the server has started it).
-JS_KERNEL_NAMED = """() => {
-  const name = document.querySelector('.jp-NotebookPanel .jp-Toolbar-kernelName');
-  const text = name ? name.innerText.trim() : '';
-  return text !== '' && text !== 'No Kernel';
-}"""
 #: Scroll the notebook from top to bottom, a screen at a time, and return the text of
 #: every Markdown cell as it showed while on screen (its index among the notebook's
 #: cells -> text), and the most cells the page held at once.
@@ -721,9 +714,8 @@ class Visit:
         server, chapter = self.front_end.server, self.chapter
         self.page = page = self.front_end.open(chapter)
         if self.reader == "impatient":
-            page.wait_for_function(JS_KERNEL_NAMED, polling=50)
-            # The earliest click that runs the cells: the page has its kernel. The
-            # summary names the state the click met.
+            # The earliest click that runs the cells: the page has its kernel (the
+            # toolbar named it earlier). The summary names the state the click met.
             self.kernel_at_click = wait_for_kernel(server, chapter, idle=False)
             click_run_all(page)
             self._mark("open")

@@ -82,9 +82,12 @@ def test_the_pages_are_read_by_one_process_per_core(tmp_path: Path, parallel_rea
     assert len(readers) == PAGES + 1 and len(set(readers.values())) == 1, readers
 
 
-def test_the_number_of_processes_is_the_cores_up_to_the_maximum(parallel_read: ModuleType):
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert parallel_read.processes() == max(1, min(cores or 1, parallel_read.MAX_PROCESSES))
+def test_the_number_of_processes_is_the_cores_up_to_the_maximum(
+    parallel_read: ModuleType, monkeypatch: pytest.MonkeyPatch
+):
+    for cores, expected in [(1, 1), (2, 2), (3, 3), (16, parallel_read.MAX_PROCESSES)]:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
+        assert parallel_read.processes() == expected, cores
 
 
 def test_only_the_named_extensions_that_declare_nothing_are_declared_safe(
