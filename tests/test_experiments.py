@@ -1,7 +1,8 @@
-"""Tests for helpers.experiments: the builder against networks built layer by layer,
-the loop against hand-computed gradient descent and Adam, the order of its gradient
-transforms, early stopping on curves whose best epoch is known in advance, and the
-argument checks."""
+"""Tests for helpers.experiments.train and its companions (evaluate, accuracy, the
+profiles): the loop against hand-computed gradient descent and Adam, the order of its
+gradient transforms, early stopping on curves whose best epoch is known in advance,
+schedules, hostile data and the argument checks. The builder, the replicas and descend
+have files of their own (test_mlp.py, test_replicas.py, test_descend.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import clipping, experiments, layers, losses, norm, optim, probes, schedules
+from helpers import clipping, experiments, layers, losses, optim, probes, schedules
 from helpers.experiments import Adam, History, evaluate, gradient_profile, mlp, train
 from helpers.regularization import Penalty, soft_threshold
+from tests.support.params import assert_same_params
 
 # One weight, one sample: y_hat = w * x with x = 1. On the training target 2 the
 # gradient of mse is 2 (w - 2), so with lr = 0.25 and w0 = 0 gradient descent gives
@@ -227,86 +229,6 @@ def test_history_repr_mentions_the_best_epoch():
     assert "best_epoch=1" in repr(history)
 
 
-# --- the builder ------------------------------------------------------------------
-
-
-def test_mlp_shape_and_repr(rng):
-    model = mlp([6, 5, 4], "tanh", rng, bias=False, head=False)
-    assert len(model) == 4
-    assert repr(model[0]) == "Linear(6 -> 5, init=xavier_normal)"
-    assert "b" not in model[0].params and model[2].params["W"].shape == (5, 4)
-    assert model.forward(np.ones((3, 6))).shape == (3, 4)
-
-
-def test_mlp_passes_init_arguments(rng):
-    model = mlp([2000, 10], "relu", rng, init="normal", head=False, std=0.5)
-    assert abs(model[0].params["W"].std() - 0.5) < 0.01
-
-
-@pytest.mark.parametrize("widths", [[5], [], [3, 0, 2]])
-def test_mlp_refuses_bad_widths(rng, widths):
-    with pytest.raises(ValueError, match="widths"):
-        mlp(widths, "tanh", rng)
-
-
-def _same_params(a: layers.Layer, b: layers.Layer) -> None:
-    assert list(a.params) == list(b.params)
-    for name in a.params:
-        assert np.array_equal(a.params[name], b.params[name]), name
-
-
-def test_mlp_draws_the_weights_of_the_same_network_built_by_hand():
-    """Same seed, same layers in the same order: the same weights, bit for bit."""
-    built = mlp([3, 4, 4, 2], "tanh", np.random.default_rng(5), init="he_normal", gain=1.5)
-    gen = np.random.default_rng(5)
-    by_hand = layers.Sequential(
-        layers.Linear(3, 4, init="normal", rng=gen, std=1.5 / np.sqrt(3)),
-        layers.Tanh(),
-        layers.Linear(4, 4, init="normal", rng=gen, std=1.5 / np.sqrt(4)),
-        layers.Tanh(),
-        layers.Linear(4, 2, init="normal", rng=gen, std=1.5 / np.sqrt(4)),
-    )
-    _same_params(built, by_hand)
-
-
-def test_mlp_blocks_residual_norm_dropout_and_head_init(rng):
-    net = mlp([3, 5, 5, 5, 2], "relu", rng, blocks=True, residual=True)
-    assert len(net) == 4 and isinstance(net[0], layers.Sequential)
-    assert isinstance(net[1], layers.Residual) and isinstance(net[2], layers.Residual)
-    assert repr(net[3]) == "Linear(5 -> 2, init=xavier_normal)"
-    x = rng.standard_normal((4, 3))
-    a1 = net[0](x)
-    np.testing.assert_array_equal(net[1](a1), a1 + net[1].block(a1))
-    bn = mlp([3, 5, 2], layers.Tanh, rng, init="normal", bias=False, norm=norm.BatchNorm, std=0.1)
-    assert [type(layer).__name__ for layer in bn.layers] == [
-        "Linear",
-        "BatchNorm",
-        "ActivationLayer",
-        "Linear",
-    ]
-    assert "b" not in bn[0].params and "b" in bn[3].params
-    assert abs(bn[0].params["W"].std() - 0.1) < 0.1
-    other = mlp([3, 5, 2], "tanh", rng, init="he_normal", head_init="zeros")
-    assert not other[2].params["W"].any() and other[0].params["W"].any()
-    scaled = mlp([3, 5, 2], "tanh", rng, head_init="constant", head_kwargs={"value": 0.25})
-    assert np.all(scaled[2].params["W"] == 0.25)
-    drop = mlp([3, 5, 1], "tanh", rng, dropout=0.5)
-    assert isinstance(drop[2], layers.Dropout) and drop[2].p == 0.5
-
-
-def test_mlp_refuses_bad_arguments(rng):
-    with pytest.raises(ValueError, match="keep the width"):
-        mlp([3, 5, 6, 2], "relu", rng, residual=True)
-    with pytest.raises(TypeError, match="activation"):
-        mlp([3, 2], 3, rng)
-    with pytest.raises(TypeError, match="widths"):
-        mlp(5, "tanh", rng)
-    with pytest.raises(TypeError, match="rng"):
-        mlp([3, 4, 1], "tanh", None, dropout=0.5)
-    with pytest.raises(ValueError, match="head_init"):
-        mlp([3, 4, 1], "tanh", rng, head_kwargs={"std": 1.0})
-
-
 # --- the loop's steps ---------------------------------------------------------------
 
 
@@ -323,7 +245,7 @@ def test_steps_mode_records_every_step_and_matches_gradient_descent(rng):
         expected_norm.append(clipping.global_norm(twin.grads))
         layers.sgd_step(twin, 0.1)
     assert history.step_loss == expected_loss and history.grad_norm == expected_norm
-    _same_params(net, twin)
+    assert_same_params(net, twin)
     assert history.train_loss == [] and not history.diverged and not net.training
 
 
@@ -402,7 +324,7 @@ def test_adam_and_decoupled_decay_match_the_update_written_out(rng):
             if name.endswith("W"):
                 w *= 1 - lr * wd
             w -= lr * step
-    _same_params(net, twin)
+    assert_same_params(net, twin)
     with pytest.raises(ValueError, match="beta1"):
         Adam(beta1=1.0)
 
@@ -438,176 +360,6 @@ def test_activation_profile_is_the_trace_of_each_layer(rng):
         experiments.activation_profile(mlp([5, 4, 3], "tanh", rng), x)
     with pytest.raises(TypeError, match="Sequential"):
         experiments.activation_profile(net[0], x)
-
-
-# --- many networks at once ---------------------------------------------------------
-
-
-def _replica_data(seeds, n=16, widths=(2, 6, 5, 1)):
-    """Each replica's data, then its generator, left where the weights are drawn."""
-    gens = [np.random.default_rng(s) for s in seeds]
-    X = np.stack([g.standard_normal((n, widths[0])) for g in gens])
-    y = np.sin(X.sum(axis=2, keepdims=True)) + 0.1 * np.stack(
-        [g.standard_normal((n, widths[-1])) for g in gens]
-    )
-    return X, y, gens
-
-
-@pytest.mark.parametrize(
-    ("activation", "act_params", "make_layer"),
-    [
-        ("relu", None, layers.ReLU),
-        ("leaky_relu", {"alpha": 0.05}, lambda: layers.LeakyReLU(0.05)),
-        ("sigmoid", None, layers.Sigmoid),
-    ],
-)
-def test_each_replica_follows_train_step_for_step(activation, act_params, make_layer):
-    widths, lrs, seeds = [2, 6, 5, 1], np.array([0.02, 0.1, 0.3, 3.0]), [3, 4, 5, 6]
-    X, y, gens = _replica_data(seeds)
-    runs = experiments.train_replicas(
-        widths,
-        activation,
-        X,
-        y,
-        lr=lrs,
-        steps=30,
-        rngs=gens,
-        init="he_normal",
-        stop_above=1e3,
-        act_params=act_params,
-    )
-    for s, seed in enumerate(seeds):
-        twin_X, twin_y, (gen,) = _replica_data([seed])
-        net = mlp(widths, make_layer, gen, init="he_normal")
-        negative = []
-
-        def record(net, _step, x=twin_X[0], flags=negative):
-            z1 = net[0](x)
-            flags.append([np.all(z1 <= 0, axis=0), np.all(net[2](net[1](z1)) <= 0, axis=0)])
-
-        record(net, -1)
-        history = train(
-            net,
-            losses.mse,
-            twin_X[0],
-            twin_y[0],
-            lr=lrs[s],
-            steps=30,
-            stop_above=1e3,
-            after_step=record,
-        )
-        steps = len(history.step_loss)
-        np.testing.assert_allclose(runs.loss[s, :steps], history.step_loss, rtol=1e-12)
-        assert runs.diverged[s] == history.diverged
-        if history.diverged:  # the replica stopped where train stopped
-            assert np.all(np.isnan(runs.loss[s, steps:]))
-        else:
-            final = losses.mse(net.forward(twin_X[0]), twin_y[0])[0]
-            assert runs.loss[s, -1] == pytest.approx(final, rel=1e-12)
-            for layer in (0, 1):
-                flags = np.array([step[layer] for step in negative])
-                np.testing.assert_array_equal(runs.negative[layer][s], flags)
-            hidden = runs.hidden(X)[-1][s]
-            np.testing.assert_allclose(hidden, net[3](net[2](net[1](net[0](twin_X[0])))))
-        W1 = runs.weights[0][s]
-        np.testing.assert_allclose(W1, net[0].params["W"], rtol=1e-12, atol=1e-14)
-    assert runs.diverged.tolist() == [False, False, False, True]  # lr 3 diverges
-
-
-def test_a_diverged_replica_stops_without_a_warning_and_leaves_the_others_alone():
-    X, y, gens = _replica_data([1, 2], widths=(2, 8, 1))
-    with np.errstate(all="raise"):  # nothing may overflow outside the replica's freeze
-        runs = experiments.train_replicas(
-            [2, 8, 1], "relu", X, y, lr=np.array([0.05, 1e3]), steps=50, rngs=gens
-        )
-    alone = experiments.train_replicas(
-        [2, 8, 1],
-        "relu",
-        X[:1],
-        y[:1],
-        lr=0.05,
-        steps=50,
-        rngs=_replica_data([1], widths=(2, 8, 1))[2],
-    )
-    assert runs.diverged.tolist() == [False, True]
-    np.testing.assert_array_equal(runs.loss[0], alone.loss[0])
-    last = np.flatnonzero(~np.isnan(runs.loss[1]))[-1]
-    assert not runs.loss[1, last] < np.inf  # overflowed: stopped there
-    assert "diverged=1" in repr(runs)
-    with pytest.raises(ValueError, match="X must have shape"):
-        runs.hidden(X[:1])
-
-
-def test_a_replica_whose_update_overflows_stops_before_it_as_train_does():
-    # targets of 100 and a rate of 1e308: the first update leaves float64's range
-    X, y, gens = _replica_data([7, 8], widths=(2, 8, 1))
-    runs = experiments.train_replicas(
-        [2, 8, 1], "relu", X, 100 * y, lr=np.array([0.01, 1e308]), steps=5, rngs=gens
-    )
-    twin_X, twin_y, (gen,) = _replica_data([8], widths=(2, 8, 1))
-    net = mlp([2, 8, 1], "relu", gen)
-    history = train(
-        net, losses.mse, twin_X[0], 100 * twin_y[0], lr=1e308, steps=5, stop_above=np.inf
-    )
-    assert history.diverged and len(history.step_loss) == 1  # train refused the update
-    assert runs.diverged.tolist() == [False, True]
-    assert runs.loss[1, 0] == pytest.approx(history.step_loss[0], rel=1e-12)
-    assert np.all(np.isnan(runs.loss[1, 1:]))
-    for W, layer in zip(runs.weights, (net[0], net[2]), strict=True):
-        assert np.all(np.isfinite(W))
-        np.testing.assert_allclose(W[1], layer.params["W"], rtol=1e-12)
-
-
-def test_hidden_outputs_beyond_float64_are_refused_by_name():
-    ones = experiments.Replicas(
-        loss=np.zeros((1, 1)),
-        diverged=np.zeros(1, dtype=bool),
-        negative=[np.zeros((1, 1, 3), dtype=bool)],
-        weights=[np.ones((1, 2, 3)), np.ones((1, 3, 1))],
-        biases=[np.zeros((1, 3)), np.zeros((1, 1))],
-        activation="relu",
-        act_params={},
-    )
-    with pytest.raises(ValueError, match="a hidden output is not finite .* X is too large"):
-        ones.hidden(np.full((1, 4, 2), 1e308))  # relu(1e308 + 1e308)
-    np.testing.assert_array_equal(ones.hidden(np.full((1, 4, 2), 5e307))[0], 1e308)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        (dict(X=np.ones((3, 4))), ValueError, "X must have shape"),
-        (dict(X=np.ones((2, 0, 2)), y=np.ones((2, 0, 1))), ValueError, "X must not be empty"),
-        (dict(y=np.ones((2, 4, 2))), ValueError, "y"),
-        (dict(widths=[2]), ValueError, "widths"),
-        (dict(activation="swish"), ValueError, "activation"),
-        (dict(act_params={"beta": 1.0}), ValueError, "unknown parameter"),
-        (dict(act_params="alpha"), TypeError, "act_params must be a dict, got str"),
-        (dict(act_params=[("alpha", 0.1)]), TypeError, "act_params must be a dict, got list"),
-        (dict(rngs=[np.random.default_rng(0)]), ValueError, "rngs"),
-        (dict(rngs=[0, 1]), TypeError, "rngs"),
-        (dict(lr=-0.1), ValueError, "lr"),
-        (dict(lr=np.array([0.1, 0.2, 0.3])), ValueError, "lr"),
-        (dict(steps=-1), ValueError, "steps"),
-        (dict(steps=2.5), TypeError, "steps"),
-        (dict(stop_above="big"), TypeError, "stop_above"),
-        (dict(stop_above=float("nan")), ValueError, "stop_above"),
-        (dict(init="lecun_normal"), ValueError, "lecun_normal"),
-    ],
-)
-def test_train_replicas_refuses_bad_arguments_by_name(kwargs, error, match):
-    args = dict(
-        widths=[2, 3, 1],
-        activation="relu",
-        X=np.ones((2, 4, 2)),
-        y=np.ones((2, 4, 1)),
-        lr=0.1,
-        steps=2,
-        rngs=[np.random.default_rng(0), np.random.default_rng(1)],
-    )
-    args.update(kwargs)
-    with pytest.raises(error, match=match):
-        experiments.train_replicas(**args)
 
 
 # --- hostile data and divergence ---------------------------------------------------------
@@ -668,14 +420,7 @@ def test_data_too_large_for_the_first_pass_names_x(rng):
             train(layers.Linear(2, 1, rng=rng), losses.mse, X, y, lr=0.1, **mode)
 
 
-def test_mlp_refuses_wrong_flags_and_unknown_activations_at_once(rng):
-    with pytest.raises(TypeError, match="blocks must be True or False"):
-        mlp([3, 4, 1], "tanh", rng, blocks="no")
-    with pytest.raises(ValueError, match="unknown activation name 'bogus'"):
-        mlp([3, 2], "bogus")
-
-
-# --- schedules and descend -----------------------------------------------------------
+# --- schedules ---------------------------------------------------------------------
 
 
 def test_a_schedule_scales_every_step_and_the_decay_with_it(rng):
@@ -693,7 +438,7 @@ def test_a_schedule_scales_every_step_and_the_decay_with_it(rng):
             if name.endswith("W"):
                 w *= 1 - rate * wd
             w -= rate * twin.grads[name]
-    _same_params(net, twin)
+    assert_same_params(net, twin)
     np.testing.assert_allclose(history.lr, lr * schedule.values(6), rtol=1e-15)
 
 
@@ -734,96 +479,6 @@ def test_a_bad_schedule_is_named(rng, schedule, error, match):
         train(net, losses.mse, X, y, lr=0.1, steps=2, schedule=schedule)
     for name, p in net.params.items():
         np.testing.assert_array_equal(p, before[name])  # refused before any update
-
-
-def quadratic_grad(curvatures):
-    return lambda w: curvatures * w  # L = sum(c w^2) / 2
-
-
-def test_descend_is_gradient_descent_written_out():
-    c = np.array([2.0, 0.5])
-    path = experiments.descend(quadratic_grad(c), np.array([1.0, -1.0]), lr=0.3, steps=4)
-    expected = np.array([1.0, -1.0]) * (1 - 0.3 * c) ** np.arange(5)[:, None]
-    np.testing.assert_allclose(path, expected, rtol=1e-14)
-
-
-@pytest.mark.parametrize(
-    "make", [optim.SGD, lambda: optim.Momentum(0.7), optim.Adam], ids=["sgd", "momentum", "adam"]
-)
-def test_descend_runs_many_runs_at_once_each_as_alone(make):
-    """Rows are independent runs: the optimisers act entry by entry."""
-    c = np.array([1.0, 0.1])
-    starts = np.array([[1.0, 2.0], [-3.0, 0.5], [0.2, -0.1]])
-    schedule = schedules.Warmup(3, schedules.Cosine(17))
-    together = experiments.descend(
-        quadratic_grad(c), starts, lr=0.5, steps=20, optimizer=make(), schedule=schedule
-    )
-    assert together.shape == (21, 3, 2)
-    for s, w0 in enumerate(starts):
-        alone = experiments.descend(
-            quadratic_grad(c), w0, lr=0.5, steps=20, optimizer=make(), schedule=schedule
-        )
-        np.testing.assert_array_equal(together[:, s], alone)
-    np.testing.assert_array_equal(starts, [[1.0, 2.0], [-3.0, 0.5], [0.2, -0.1]])
-
-
-def test_descend_momentum_is_the_heavy_ball():
-    """optim.Momentum's v <- mu v + g, w <- w - lr v is the heavy ball
-    w_{k+1} = w_k - lr grad(w_k) + mu (w_k - w_{k-1})."""
-    c, lr, mu = np.array([3.0, 0.03]), 0.4, 0.8
-    path = experiments.descend(
-        quadratic_grad(c), np.ones(2), lr=lr, steps=30, optimizer=optim.Momentum(mu)
-    )
-    w_prev, w = np.ones(2), np.ones(2)
-    for k in range(30):
-        w, w_prev = w - lr * c * w + mu * (w - w_prev), w
-        np.testing.assert_allclose(path[k + 1], w, rtol=1e-12, atol=1e-15)
-
-
-def test_descend_applies_an_optimisers_decoupled_decay():
-    """With a zero gradient, AdamW and SGD(weight_decay) only shrink w by
-    1 - lr weight_decay per step; Adam with no decay leaves it alone."""
-
-    def zero(w):
-        return np.zeros_like(w)
-
-    w0 = np.array([[1.0, -2.0], [0.5, 3.0]])
-    for optimizer in (optim.AdamW(weight_decay=0.1), optim.SGD(weight_decay=0.1)):
-        path = experiments.descend(zero, w0, lr=0.5, steps=7, optimizer=optimizer)
-        np.testing.assert_allclose(path[-1], w0 * 0.95**7, rtol=1e-12)
-    path = experiments.descend(zero, w0, lr=0.5, steps=7, optimizer=optim.Adam())
-    np.testing.assert_array_equal(path[-1], w0)
-
-
-def test_a_diverging_path_turns_nan_without_a_warning():
-    c = np.array([1.0])
-    path = experiments.descend(quadratic_grad(c), np.ones(1), lr=3.0, steps=2000)
-    finite = np.isfinite(path[:, 0])
-    last = int(np.argmin(finite))
-    assert last > 100 and finite[:last].all() and not finite[last:].any()
-    assert np.all(np.abs(np.diff(np.abs(path[:last, 0]))) > 0)  # |w| doubles each step
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"grad": 5}, TypeError, "grad must be a function"),
-        ({"w0": np.array([np.nan])}, ValueError, "w0 must be finite"),
-        ({"w0": "w"}, TypeError, "w0"),
-        ({"lr": 0.0}, ValueError, "lr must be positive"),
-        ({"steps": -1}, ValueError, "steps must be an integer >= 0"),
-        ({"steps": 2.0}, TypeError, "steps must be an integer"),
-        ({"optimizer": "adam"}, TypeError, "optimizer must be None or an optimiser"),
-        ({"schedule": schedules.Cosine(3)}, ValueError, "covers 3 steps, but the run takes 5"),
-        ({"grad": lambda w: np.ones(3)}, ValueError, r"grad\(w\) must have the shape \(1,\)"),
-        ({"grad": lambda w: w * np.nan}, ValueError, r"grad\(w0\) must be finite"),
-        ({"grad": lambda w: "g"}, TypeError, r"grad\(w\)"),
-    ],
-)
-def test_descend_refuses_bad_arguments_by_name(kwargs, error, match):
-    args = {"grad": quadratic_grad(np.ones(1)), "w0": np.ones(1), "lr": 0.1, "steps": 5}
-    with pytest.raises(error, match=match):
-        experiments.descend(**{**args, **kwargs})
 
 
 def test_accuracy_counts_the_largest_score_in_eval_mode_and_restores_the_mode(rng):

@@ -30,26 +30,21 @@ of the chapter's explorers is moved with the mouse; each move must make the kern
 redraw (the image's PNG bytes change, and the status label written by the Python
 callback shows the new value).
 
-A self-test shows that the reading can fail: on a server of its own, with the book's
-setting for rendering every cell taken out again, the patient reader must find values
-missing.
+The servers are started by tests/support/jupyter_servers.py, and the reading is
+tests/support/live_reading.py. A self-test shows that the reading can fail: on a
+server of its own, with the book's setting for rendering every cell taken out again,
+the patient reader must find values missing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import secrets
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,12 +54,19 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from editions.book import BOOK, ROOT, chapters
+from editions.book import ROOT, chapters
 from editions.kernels import NAME as PROVISIONER
-from editions.live import PLACEHOLDER, expressions
+from editions.live import PLACEHOLDER
 from helpers import widgets
 from helpers.widgets import Explorer
 from tests.support.explorers import chapter_explorers
+from tests.support.jupyter_servers import (
+    FRONTENDS,
+    ISOLATION_SETTINGS,
+    START_TIMEOUT,
+    Server,
+    serving,
+)
 from tests.support.jupyter_ui import (
     JS_RUN_STATE,
     RUN_ALL_TIMEOUT,
@@ -72,16 +74,10 @@ from tests.support.jupyter_ui import (
     frame,
     move,
 )
-from tests.support.notebooks import isolated_env
-from tests.support.prose import built_prose_values, raw_myst
-from tests.support.site import in_ci, launch
+from tests.support.live_reading import Reading, cells_of, check_reading, html_values, read_prose
+from tests.support.site import launch
 
-BIN = Path(sys.executable).parent
-#: front-end -> its jupyter subcommand
-FRONTENDS = {"jupyterlab": "lab", "notebook7": "notebook"}
-START_TIMEOUT = 60.0  # s: server start, kernel start
 REDRAW_TIMEOUT = 30.0  # s: one move of a control until the new frame is shown
-VALUES_WAIT = 10.0  # s: how long a reader waits, after scrolling, for values to appear
 VIEWPORT = {"width": 1280, "height": 900}
 
 #: The front-end defaults the book installs (requirements.txt installs ./jupyter-config
@@ -95,60 +91,6 @@ BOOK_SERVER_CONFIG = ROOT / "jupyter-config" / "server-config" / "jupyter_server
 WINDOWING = ("@jupyterlab/notebook-extension:tracker", "windowingMode")
 #: The chapter the self-test reads without that setting.
 SELF_TEST_CHAPTER = "08_normalization.ipynb"
-#: The servers' only user setting, and it is isolation: the front-end never saves (the
-#: server refuses to, below, and the chapters must stay without outputs). Autosave acts
-#: every two minutes and changes nothing a reader sees.
-ISOLATION_SETTINGS = {"@jupyterlab/docmanager-extension:plugin": {"autosave": False}}
-# The server refuses to save anything and keeps checkpoints outside the repository;
-# language servers are not looked for (nothing here uses them).
-SERVER_CONFIG = """\
-def _refuse_to_save(model, path, contents_manager, **kwargs):
-    raise RuntimeError("the tests never save notebooks")
-
-
-c.ContentsManager.pre_save_hook = _refuse_to_save
-c.FileCheckpoints.checkpoint_dir = {checkpoints!r}
-c.LanguageServerManager.autodetect = False
-"""
-
-#: Scroll the notebook from top to bottom, a screen at a time, and return the text of
-#: every Markdown cell as it showed while on screen (its index among the notebook's
-#: cells -> text), and the most cells the page held at once.
-JS_SCROLL_AND_READ = """async () => {
-  const all = () => [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
-  const first = all()[0];
-  let box = first ? first.parentElement : null;
-  const scrolls = el => el.scrollHeight > el.clientHeight + 1
-    && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
-  while (box && !scrolls(box)) box = box.parentElement;
-  const scroller = box || document.scrollingElement;
-  const view = () => box ? box.getBoundingClientRect() : {top: 0, bottom: innerHeight};
-  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  const seen = {};
-  let most = 0;
-  scroller.scrollTop = 0;
-  await frame();
-  for (let step = 0; step < 2000; step++) {
-    const {top, bottom} = view();
-    const cells = all();
-    most = Math.max(most, cells.length);
-    cells.forEach((cell, i) => {
-      if (!cell.classList.contains('jp-MarkdownCell')) return;
-      const r = cell.getBoundingClientRect();
-      if (r.bottom <= top || r.top >= bottom) return;
-      const text = (cell.querySelector('.jp-Cell-inputArea') || cell).innerText;
-      const index = cell.dataset.windowedListIndex;
-      if (text.trim()) seen[index === undefined ? i : Number(index)] = text;
-    });
-    const before = scroller.scrollTop;
-    scroller.scrollTop = before + 0.8 * scroller.clientHeight;
-    await frame();
-    if (scroller.scrollTop === before) break;
-  }
-  return {cells: most, seen};
-}"""
-JS_PLACEHOLDERS_GONE = """(p) => ![...document.querySelectorAll('.jp-Notebook .myst')]
-  .some(node => node.innerText.includes(p))"""
 #: Click every folded cell's placeholder; returns how many there were.
 JS_UNFOLD = """() => {
   const folded = [...document.querySelectorAll('.jp-Notebook .jp-InputPlaceholder')];
@@ -165,15 +107,10 @@ JS_REDRAWN = """([root, src, status]) => {
 #: notebook name -> the explorers it shows (helpers.widgets.EXPLORERS names)
 CHAPTERS = {f"{stem}.ipynb": names for stem, names in chapter_explorers().items()}
 ALL_CHAPTERS = [p.name for p in chapters()]
-SITE_PAGES = ROOT / "_build" / "html" / "book"
 NEWS_QUESTION = "notified about official Jupyter news"
 JS_PROSE = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
   .map(cell => (cell.querySelector('.jp-Cell-inputArea') || cell).innerText)
   .join('\\n\\n')"""
-
-
-# Read when the module loads, before any test can rebuild the book.
-HTML_VALUES = built_prose_values(SITE_PAGES, ALL_CHAPTERS)
 
 
 def book_settings() -> dict[str, dict[str, Any]]:
@@ -191,189 +128,6 @@ def schema_default(plugin: str, key: str) -> Any:
     schemas = Path(sys.prefix) / "share" / "jupyter" / "lab" / "schemas"
     schema = json.loads((schemas / package / f"{name}.json").read_text(encoding="utf-8"))
     return schema["properties"][key]["default"]
-
-
-# --- the server -----------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """A running Jupyter server and how to reach it."""
-
-    frontend: str
-    port: int
-    token: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    runtime: Path  # the server's JUPYTER_RUNTIME_DIR, with its kernels' connection files
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def api(self, method: str, path: str, prefix: str = "api") -> Any:
-        """Call the REST API (token in the header); the decoded JSON reply or None."""
-        request = urllib.request.Request(
-            f"{self.base}/{prefix}/{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            body = reply.read()
-        return json.loads(body) if body else None
-
-    def settings(self, plugin: str) -> dict[str, Any]:
-        """A plugin's settings as the front-end gets them: schema (with the defaults
-        after every override), the user's own layer and the composite."""
-        return self.api("GET", f"settings/{plugin}", prefix="lab/api")
-
-    def kernel_state(self, notebook: str) -> str | None:
-        """The execution state of ``notebook``'s kernel, or None without a session."""
-        for session in self.api("GET", "sessions"):
-            if session["path"] == notebook:
-                return session["kernel"]["execution_state"]
-        return None
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
-
-    def shut_down_kernels(self, notebook: str | None = None) -> None:
-        """Stop the kernels of ``notebook``'s sessions, or every kernel."""
-        if notebook is None:
-            for kernel in self.api("GET", "kernels"):
-                self.api("DELETE", f"kernels/{kernel['id']}")
-            return
-        for session in self.api("GET", "sessions"):
-            if session["path"] == notebook:
-                self.api("DELETE", f"sessions/{session['id']}")
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _isolated_env(home: Path, overrides: dict[str, dict[str, Any]] | None) -> dict[str, str]:
-    """os.environ without the user's Jupyter and IPython setup; ours is written to
-    ``home``. ``overrides`` (plugin -> settings) are laid over the installed defaults,
-    as a labconfig default_setting_overrides.json does: only the self-test uses them."""
-    lab = {"JUPYTERLAB_SETTINGS_DIR": "user-settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}
-    env = isolated_env(home, {var: f"config/lab/{sub}" for var, sub in lab.items()})
-    settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
-    for plugin, values in ISOLATION_SETTINGS.items():
-        package, name = plugin.split(":")
-        file = settings / package / f"{name}.jupyterlab-settings"
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(values), encoding="utf-8")
-    config = Path(env["JUPYTER_CONFIG_DIR"])
-    checkpoints = home / "checkpoints"
-    (config / "jupyter_server_config.py").write_text(
-        SERVER_CONFIG.format(checkpoints=str(checkpoints)), encoding="utf-8"
-    )
-    if overrides:
-        (config / "labconfig").mkdir(exist_ok=True)
-        (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(overrides))
-    return env
-
-
-def _launch(frontend: str, home: Path, env: dict[str, str]) -> Server:
-    token = secrets.token_hex(24)
-    port = _free_port()
-    log = home / f"server-{port}.log"
-    command = [
-        str(BIN / "jupyter"),
-        FRONTENDS[frontend],
-        "--no-browser",
-        "--allow-root",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={BOOK}",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    return Server(frontend, port, token, process, log, Path(env["JUPYTER_RUNTIME_DIR"]))
-
-
-def _wait_until_up(server: Server) -> bool:
-    """True once /api/status answers; False if the server exited first."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            return False
-        try:
-            server.api("GET", "status")
-            return True
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"no answer from {server.base}/api/status:\n{server.log_tail()}")
-
-
-def stop(server: Server) -> None:
-    """Shut down every kernel through the API, then the server: terminate, wait, kill."""
-    try:
-        if server.process.poll() is None:
-            server.shut_down_kernels()
-    except (OSError, ValueError):
-        pass  # the server is already gone or broken: stop it below all the same
-    finally:
-        if server.process.poll() is None:
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait(timeout=20)
-
-
-def start(frontend: str, home: Path, overrides: dict[str, dict[str, Any]] | None = None) -> Server:
-    """Start ``jupyter lab`` or ``jupyter notebook`` on 127.0.0.1 with a random token."""
-    env = _isolated_env(home, overrides)
-    for _ in range(3):  # another process may take the free port before the server does
-        server = _launch(frontend, home, env)
-        try:
-            if _wait_until_up(server):
-                return server
-        except BaseException:
-            stop(server)
-            raise
-        stop(server)
-    raise RuntimeError(f"the {frontend} server did not start:\n{server.log_tail()}")
-
-
-def _book_state() -> dict[str, str]:
-    """Every path under book/ and a hash of each file's bytes."""
-    return {
-        str(p.relative_to(BOOK)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
-        for p in sorted(BOOK.rglob("*"))
-    }
-
-
-@contextmanager
-def serving(
-    *frontends: str, home: Path, overrides: dict | None = None
-) -> Iterator[dict[str, Server]]:
-    """Live servers over book/ (started side by side), always shut down afterwards;
-    book/ must be unchanged."""
-    before = _book_state()
-    servers: dict[str, Server] = {}
-    try:
-        with ThreadPoolExecutor(len(frontends)) as pool:
-            jobs = {f: pool.submit(start, f, home / f, overrides) for f in frontends}
-            for frontend, job in jobs.items():
-                servers[frontend] = job.result()
-        yield servers
-    finally:
-        for server in servers.values():
-            stop(server)
-    after = _book_state()
-    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    assert not changed, f"the live sessions changed files in book/: {sorted(changed)}"
 
 
 @pytest.fixture(scope="module")
@@ -404,138 +158,6 @@ def front_ends(browser: Browser, servers: dict[str, Server]) -> Iterator[dict[st
     finally:
         for front_end in opened.values():
             front_end.context.close()
-
-
-# --- what a reader sees of the prose --------------------------------------------------
-
-
-def _cells(chapter: str) -> list[dict]:
-    return json.loads((BOOK / chapter).read_text(encoding="utf-8"))["cells"]
-
-
-def html_values(chapter: str) -> list[str]:
-    """The values the chapter's HTML page inserts into its prose, in reading order;
-    without a built page the test is skipped (failed in CI)."""
-    values = HTML_VALUES.get(chapter)
-    if values is None:
-        message = f"no built page for {chapter}: build the book first (README command 1)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return values
-
-
-def expected_values(chapter: str) -> dict[int, list[str]]:
-    """Markdown cell (its index among the notebook's cells) -> the values the HTML
-    page shows in it: one per inline expression, in reading order."""
-    values = iter(html_values(chapter))
-    expected: dict[int, list[str]] = {}
-    for index, cell in enumerate(_cells(chapter)):
-        if cell["cell_type"] == "markdown":
-            count = len(expressions("".join(cell["source"])))
-            if count:
-                expected[index] = [next(values) for _ in range(count)]
-    extra = list(values)
-    assert not extra, f"{chapter}: the HTML page shows more values than the notebook has: {extra}"
-    return expected
-
-
-@dataclass
-class Reading:
-    """A chapter's prose as a reader saw it, scrolling through after Run All: the text
-    of each Markdown cell while it was on screen, by the cell's index."""
-
-    chapter: str
-    texts: dict[int, str]
-    expected: dict[int, list[str]] = field(repr=False)
-    cells: int = 0  # the most cells the page held at once
-
-    @property
-    def total(self) -> int:
-        """The values the HTML page shows."""
-        return sum(len(values) for values in self.expected.values())
-
-    def missing(self) -> dict[int, list[str]]:
-        """Cell -> the HTML page's values that the cell does not show."""
-        missing = {}
-        for index, values in self.expected.items():
-            text = self.texts.get(index, "")
-            lacking = [v for v, n in Counter(values).items() for _ in range(n - text.count(v))]
-            if lacking:
-                missing[index] = lacking
-        return missing
-
-    @property
-    def shown(self) -> int:
-        """The HTML page's values that the reader saw, each in its own cell (a cell
-        that lacks n values, or shows n placeholders, shows n fewer)."""
-        missing, left = self.missing(), self.placeholders
-        lost = sum(max(len(missing.get(i, [])), left.get(i, 0)) for i in self.expected)
-        return self.total - lost
-
-    @property
-    def placeholders(self) -> dict[int, int]:
-        """Cell -> how many of its values still read PLACEHOLDER."""
-        counts = {i: text.count(PLACEHOLDER) for i, text in self.texts.items()}
-        return {i: n for i, n in counts.items() if n}
-
-    def unseen(self) -> list[int]:
-        """Cells with values that never showed any text."""
-        return [i for i in self.expected if not self.texts.get(i, "").strip()]
-
-    def raw(self) -> list[str]:
-        return raw_myst("\n\n".join(self.texts.values()))
-
-    def complete(self) -> bool:
-        cells = len(_cells(self.chapter))
-        return self.cells == cells and not self.placeholders and not self.missing()
-
-    def summary(self) -> str:
-        left = self.placeholders
-        return (
-            f"{self.shown} of {self.total} values shown, {sum(left.values())} placeholders "
-            f"left in {len(left)} of {len(self.texts)} Markdown cells"
-        )
-
-
-def read_prose(page: Page, chapter: str, wait: float = VALUES_WAIT) -> Reading:
-    """Scroll through the chapter, reading each Markdown cell while it is on screen;
-    while values are missing, wait and read again, for ``wait`` seconds in all."""
-    expected = expected_values(chapter)
-    deadline = time.monotonic() + wait
-    # Values arrive after their code has run: first wait until no rendered cell shows
-    # a placeholder (a cheap look at the page, not what the reader sees; that is read
-    # below, however this wait ended).
-    try:
-        page.wait_for_function(
-            JS_PLACEHOLDERS_GONE, arg=PLACEHOLDER, timeout=wait * 1000, polling=250
-        )
-    except PlaywrightTimeout:
-        pass
-    while True:
-        result = page.evaluate(JS_SCROLL_AND_READ)
-        texts = {int(i): text for i, text in result["seen"].items()}
-        reading = Reading(chapter, texts, expected, result["cells"])
-        if reading.complete() or time.monotonic() > deadline:
-            return reading
-        time.sleep(0.5)
-
-
-def check_reading(reading: Reading, who: str) -> None:
-    """Every value of the HTML page shown in its cell, no placeholder, no raw MyST."""
-    where = f"{reading.chapter}, {who}"
-    left = reading.placeholders
-    assert not left, (
-        f"{where}: {sum(left.values())} values still read {PLACEHOLDER!r} after Run All, "
-        f"in cells {sorted(left)} ({reading.summary()})"
-    )
-    assert not reading.unseen(), f"{where}: cells never shown while scrolling: {reading.unseen()}"
-    cells = len(_cells(reading.chapter))
-    assert reading.cells == cells, f"{where}: {reading.cells} cells shown, {cells} in it"
-    missing = reading.missing()
-    assert not missing, f"{where}: cells lack these values of the HTML page: {missing}"
-    raw = reading.raw()
-    assert not raw, f"{where}: raw MyST in the rendered prose: {raw[:5]}"
 
 
 # --- driving a notebook ---------------------------------------------------------------
@@ -616,7 +238,7 @@ def unfold_solutions(page: Page, chapter: str) -> None:
     """Each solution cell starts folded; unfold them as a reader would, with a click
     on each (dispatched to all at once)."""
     folded = sum(
-        c["metadata"].get("jupyter", {}).get("source_hidden", False) for c in _cells(chapter)
+        c["metadata"].get("jupyter", {}).get("source_hidden", False) for c in cells_of(chapter)
     )
     shown = page.evaluate(JS_UNFOLD)
     assert shown == folded > 0, (
