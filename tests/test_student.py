@@ -206,7 +206,8 @@ def test_checks_fail_clearly_on_stubs_and_pass_with_the_solution(chapter: Path):
 
     The solutions are put back with a reseeded ``rng``: a student who ran other cells
     first draws other random numbers, and a right answer must still pass. (With the
-    chapter's own stream the checks are the solutions' asserts, which nbval runs.)
+    chapter's own stream the checks are the solutions' asserts, which every run of the
+    chapter executes.)
     """
     outcomes = round_trip(chapter, reseed=7)
     assert list(outcomes) == [s.label for s in student.solutions(chapter)]
