@@ -106,6 +106,14 @@ def axe_counts() -> Iterator[dict[tuple[str, str], dict[str, int]]]:
         (SCREENSHOTS / "axe.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def figure_audits() -> dict[str, tuple[list[dict[str, str]], list[str]]]:
+    """Chapter page -> its figure audit, made in the light-mode axe test's visit (the
+    same page, size and mode, before axe runs): the figure test reads it there instead
+    of opening the page again (run alone, it opens the page)."""
+    return {}
+
+
 @pytest.mark.build
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", COLOR_SCHEMES)
@@ -115,6 +123,7 @@ def test_page_passes_axe(
     site: Server,
     axe_source: str,
     axe_counts: dict[tuple[str, str], dict[str, int]],
+    figure_audits: dict[str, tuple[list[dict[str, str]], list[str]]],
     name: str,
     scheme: str,
 ) -> None:
@@ -123,6 +132,8 @@ def test_page_passes_axe(
     with open_page(chromium, url, same_host(site.url), color_scheme=scheme) as visit:
         theme = visit.page.evaluate("document.documentElement.dataset.theme")
         assert theme == scheme, f"{name}: the page opened in {theme!r} mode, not {scheme!r}"
+        if scheme == "light" and name in NOTEBOOK_PAGES:
+            figure_audits[name] = _figure_audit(visit.page)
         violations = _axe_violations(visit.page, axe_source)
         if scheme == "dark" and name in EXPLORER_PAGES:
             root = visit.page.locator(".nnfb-static-explorer").first
@@ -209,13 +220,19 @@ def _figure_audit(page: Page) -> tuple[list[dict[str, str]], list[str]]:
 @pytest.mark.browser
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_every_figure_is_numbered_captioned_cited_and_described(
-    chromium: Browser, site: Server, name: str
+    chromium: Browser,
+    site: Server,
+    figure_audits: dict[str, tuple[list[dict[str, str]], list[str]]],
+    name: str,
 ) -> None:
     """Each image of a chapter is a numbered, captioned figure that the prose cites by
     number, with alt text of 15 characters or more that is not a file name (every
     static explorer frame included); and a chapter's numbers are its own, in order."""
-    with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
-        figures, problems = _figure_audit(visit.page)
+    if name not in figure_audits:
+        with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
+            figure_audits[name] = _figure_audit(visit.page)
+    figures, problems = figure_audits.pop(name)
+    problems = list(problems)
     chapter = NOTEBOOK_PAGES.index(name) + 1
     expected = [f"Figure {chapter}.{k}" for k in range(1, len(figures) + 1)]
     assert figures, f"{name}: no figure found, so nothing was checked"
