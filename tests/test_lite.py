@@ -2,8 +2,10 @@
 
 The built site (``_build/html``, with the edition in ``lite/``, both made by
 ``python -m editions``) is served on 127.0.0.1; every request to another host is
-aborted and recorded. For each chapter Chromium opens the chapter page, follows its
-launch button, runs all cells (Run > Run All Cells) and waits. A chapter passes when no
+aborted and recorded. For the first chapter Chromium opens the chapter page and
+follows its launch button; for each other chapter it opens the button's target (each
+page's button is checked in the built HTML). It runs all cells (Run > Run All Cells)
+and waits. A chapter passes when no
 cell shows an error, at least one figure is shown, moving a slider of its explorer
 redraws the figure, the rendered Markdown shows no MyST source, and no request left
 127.0.0.1. The build-level checks read the generated ``jupyter-lite.json`` and
@@ -417,6 +419,39 @@ def lite_site(build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield server.url
 
 
+#: The launch link of a chapter's HTML page (relative to the page, in book/).
+LAUNCH_LINK = re.compile(r'<a href="([^"]+)"[^>]*\s+title="Launch via JupyterLite"')
+
+
+def launch_link(chapter: str) -> str:
+    """The target of the JupyterLite launch button of the chapter's built page."""
+    page = site.SITE / "book" / chapter.replace(".ipynb", ".html")
+    links = LAUNCH_LINK.findall(page.read_text(encoding="utf-8"))
+    assert len(links) == 1, f"{page.name}: {len(links)} JupyterLite launch links"
+    return links[0]
+
+
+@pytest.mark.build  # reads what python -m editions wrote
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_page_launches_its_own_notebook(chapter: str):
+    """Each chapter page's JupyterLite button opens that chapter in the edition (the
+    browser test follows the first chapter's button and opens the others' targets)."""
+    assert launch_link(chapter) == f"../lite/lab/index.html?path=book/{chapter}"
+
+
+def test_the_launch_link_pattern_finds_the_button_and_nothing_else():
+    """Of a page's launch buttons (as the theme writes them), the pattern takes the
+    JupyterLite one's target, and no other link's."""
+    binder = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/book/x.ipynb"
+    lite_target = "../lite/lab/index.html?path=book/x.ipynb"
+    buttons = [
+        f'<a href="{binder}" target="_blank"\n   title="Launch on Binder"\n>Binder</a>',
+        f'<a href="{lite_target}" target="_blank"\n   title="Launch via JupyterLite"\n>Lite</a>',
+    ]
+    assert LAUNCH_LINK.findall("\n".join(buttons)) == [lite_target]
+    assert LAUNCH_LINK.findall(buttons[0]) == []
+
+
 def launch_from_chapter_page(page: Page, base: str, chapter: str) -> Page:
     """Open the chapter's HTML page and follow its launch button; the lite page."""
     page.goto(f"{base}/book/{chapter.replace('.ipynb', '.html')}")
@@ -479,7 +514,12 @@ def test_chapter_runs_in_the_browser_offline(chromium: Browser, lite_site: str, 
     try:
         page = context.new_page()
         start = time.perf_counter()
-        lite_page = launch_from_chapter_page(page, lite_site, chapter)
+        if chapter == CHAPTERS[0]:
+            lite_page = launch_from_chapter_page(page, lite_site, chapter)
+        else:  # where the button leads (test_every_chapter_page_launches_its_own_notebook)
+            page.goto(f"{lite_site}/book/{launch_link(chapter)}")
+            page.set_default_timeout(OPEN_TIMEOUT * 1000)
+            lite_page = page
         run_all(lite_page, chapter)
         timings["open + run all"] = time.perf_counter() - start
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
