@@ -4,6 +4,8 @@ and structure are :mod:`editions.book`, shared helpers are in tests/support."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 #: The test files that take longest, longest first: CPU seconds of each alone, on two
-#: cores: 434, 394, 194, 122, 119, 94, 82 and 60. They start first, and the short files
+#: cores: 434, 394, 194, 122, 119, 94, 82 and 60. They start first, and the other files
 #: fill in around them, so that no worker is left running a long file at the end.
 LONGEST_FIRST = (
     "test_live_jupyter.py",
@@ -40,9 +42,11 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first, the rest as collected (the sort is stable)."""
+    """The longest files first; then the others, those with most tests first, as xdist
+    orders files by itself (the sort is stable: a file's tests keep their order)."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    counts = Counter(item.path for item in items)
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -counts[item.path]))
 
 
 @pytest.fixture
