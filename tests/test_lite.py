@@ -5,11 +5,11 @@ The built site (``_build/html``, with the edition in ``lite/``, both made by
 aborted and recorded. For the first chapter Chromium opens the chapter page and
 follows its launch button; for each other chapter it opens the button's target (each
 page's button is checked in the built HTML). It runs all cells (Run > Run All Cells)
-and waits. A chapter passes when no
-cell shows an error, at least one figure is shown, moving a slider of its explorer
-redraws the figure, the rendered Markdown shows no MyST source, and no request left
-127.0.0.1. The build-level checks read the generated ``jupyter-lite.json`` and
-``pyodide-lock.json``; the verification step is tried once on a tampered file.
+and waits. A chapter passes when no cell shows an error, at least one figure is shown,
+moving a slider of its explorer redraws the figure, the rendered Markdown shows no
+MyST source, and no request left 127.0.0.1. The build-level checks read the generated
+``jupyter-lite.json`` and ``pyodide-lock.json``; the verification step is tried once
+on a tampered file.
 Screenshots go to tests/screenshots/lite/ (ignored by git).
 """
 

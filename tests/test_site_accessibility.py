@@ -232,7 +232,6 @@ def test_every_figure_is_numbered_captioned_cited_and_described(
         with open_page(chromium, f"{site.url}/{name}.html", same_host(site.url)) as visit:
             figure_audits[name] = _figure_audit(visit.page)
     figures, problems = figure_audits.pop(name)
-    problems = list(problems)
     chapter = NOTEBOOK_PAGES.index(name) + 1
     expected = [f"Figure {chapter}.{k}" for k in range(1, len(figures) + 1)]
     assert figures, f"{name}: no figure found, so nothing was checked"

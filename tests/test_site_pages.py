@@ -348,7 +348,6 @@ def test_code_fits_the_column(
         with open_page(chromium, url, same_host(site.url), READING_VIEWPORT) as visit:
             reading_width[name] = _reading_width(visit.page)
     problems, wide, total = reading_width.pop(name)
-    problems = list(problems)
     with open_page(chromium, url, same_host(site.url), PHONE_VIEWPORT) as visit:
         phone = _width_problems(visit.page)
         problems += [f"at 390 px: {p}" for p in phone if "code input" not in p]
